@@ -1,0 +1,78 @@
+// Command polyshare shares Polytomic connections into child organisations,
+// lists the shared copies, and runs a fake Polytomic API for tests.
+//
+//	polyshare share --parent UUID --child UUID [--name NAME]
+//	polyshare list  --parent UUID
+//	polyshare serve [--addr 127.0.0.1:8080]
+//	polyshare demo
+//
+// Exit codes: 0 success; 1 the API answered with an error; 2 usage or invalid
+// input (nothing was sent); 3 network or transport failure.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK        = 0
+	exitAPI       = 1
+	exitUsage     = 2
+	exitTransport = 3
+)
+
+const usage = `polyshare: share Polytomic connections, list shared copies, run a fake API
+
+Usage:
+  polyshare share --parent UUID --child UUID [--name NAME]   share a connection into a child organisation
+  polyshare list  --parent UUID                              list the shared copies of a connection
+  polyshare serve [--addr 127.0.0.1:8080]                    run the fake Polytomic API for tests
+  polyshare demo                                             share and list through an in-process fake
+
+Run 'polyshare <command> --help' for a command's flags.
+
+Environment:
+  POLYTOMIC_URL             API base URL (default https://app.polytomic.com); --url overrides
+  POLYTOMIC_API_KEY         API or partner key, sent as a Bearer token
+  POLYTOMIC_DEPLOYMENT_KEY  on-premises deployment key, sent as HTTP Basic
+  POLYTOMIC_VERSION         X-Polytomic-Version (default 2024-02-08); --api-version overrides
+
+Exit codes: 0 success, 1 API error, 2 usage or invalid input (nothing sent), 3 network failure.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole CLI, testable without a process: it returns the exit code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "share":
+		return runShare(ctx, args[1:], getenv, stdout, stderr)
+	case "list":
+		return runList(ctx, args[1:], getenv, stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "polyshare: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}

@@ -1,0 +1,173 @@
+package fake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/polyshare/polyshare/generated/spec"
+)
+
+// validator holds what request validation needs, built once per process:
+// parsing the embedded spec and building the router costs ~0.6 ms and
+// thousands of allocations, far more than validating a request.
+type validator struct {
+	router routers.Router
+}
+
+var (
+	validatorOnce sync.Once
+	sharedVal     *validator
+	sharedValErr  error
+)
+
+func loadValidator() (*validator, error) {
+	validatorOnce.Do(func() {
+		// kin-openapi ignores format: uuid unless a validator is registered;
+		// the RFC 9562 pattern accepts every UUID version (v7 included).
+		openapi3.DefineStringFormatValidator("uuid",
+			openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562))
+		doc, err := spec.GetSpec()
+		if err != nil {
+			sharedValErr = fmt.Errorf("fake: load embedded spec: %w", err)
+			return
+		}
+		// The spec names the production host; requests to the fake come to
+		// loopback, so the router must not match on servers.
+		doc.Servers = nil
+		if err := doc.Validate(context.Background()); err != nil {
+			sharedValErr = fmt.Errorf("fake: embedded spec is invalid: %w", err)
+			return
+		}
+		r, err := legacy.NewRouter(doc)
+		if err != nil {
+			sharedValErr = fmt.Errorf("fake: build router: %w", err)
+			return
+		}
+		sharedVal = &validator{router: r}
+	})
+	return sharedVal, sharedValErr
+}
+
+// credential is what a request's Authorization header carries.
+type credential struct {
+	scheme string // "bearer" or "basic"
+	secret string // the token, or the Basic user name (the deployment key)
+}
+
+// parseCredential reads an Authorization header. It reports ok=false when the
+// header is absent, malformed or carries an empty secret.
+func parseCredential(r *http.Request) (credential, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, rest, found := strings.Cut(h, " ")
+	if !found {
+		return credential{}, false
+	}
+	switch {
+	case strings.EqualFold(scheme, "Bearer"):
+		tok := strings.TrimSpace(rest)
+		return credential{scheme: "bearer", secret: tok}, tok != ""
+	case strings.EqualFold(scheme, "Basic"):
+		user, _, ok := r.BasicAuth()
+		return credential{scheme: "basic", secret: user}, ok && user != ""
+	}
+	return credential{}, false
+}
+
+var errNoCredential = errors.New("no credential for this scheme")
+
+// authenticate is the openapi3filter AuthenticationFunc: the spec lists Basic
+// and Bearer as alternatives, and the filter tries them in order.
+func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	c, ok := parseCredential(in.RequestValidationInput.Request)
+	if !ok {
+		return errNoCredential
+	}
+	if (in.SecurityScheme.Scheme == "basic") != (c.scheme == "basic") {
+		return errNoCredential
+	}
+	return nil
+}
+
+// validationFailure turns a kin-openapi error into the field, its location
+// and a message of our own wording: kin-openapi's error strings stay inside.
+func validationFailure(err error) (field, in, message string) {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return "request", "request", "the request does not match the API specification"
+	}
+	if p := re.Parameter; p != nil {
+		field, in = p.Name, p.In
+		switch {
+		case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+			return field, in, fmt.Sprintf("%s %s is required", in, field)
+		case errors.Is(re.Err, openapi3filter.ErrInvalidEmptyValue):
+			return field, in, fmt.Sprintf("%s %s must not be empty", in, field)
+		}
+		return field, in, fmt.Sprintf("%s %s %s", in, field, schemaProblem(re.Err, p.Schema.Value))
+	}
+	in = "body"
+	if errors.Is(re.Err, openapi3filter.ErrInvalidRequired) {
+		return "body", in, "a JSON request body is required"
+	}
+	var pe *openapi3filter.ParseError
+	if errors.As(re.Err, &pe) {
+		return "body", in, "the request body is not valid JSON"
+	}
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		ptr := se.JSONPointer()
+		if len(ptr) == 0 {
+			return "body", in, "the request body " + schemaProblem(se, nil)
+		}
+		field = strings.Join(ptr, ".")
+		return field, in, fmt.Sprintf("%s %s", field, schemaProblem(se, nil))
+	}
+	if strings.Contains(re.Reason, "Content-Type") {
+		return "Content-Type", "header", "Content-Type must be application/json"
+	}
+	return "body", in, "the request body does not match the API specification"
+}
+
+// schemaProblem words what a schema error says, from its schema keyword.
+func schemaProblem(err error, schema *openapi3.Schema) string {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		if se.Schema != nil {
+			schema = se.Schema
+		}
+		switch se.SchemaField {
+		case "required":
+			return "is required"
+		case "nullable":
+			return "must not be null"
+		case "format":
+			if schema != nil && schema.Format == "uuid" {
+				return "must be a UUID"
+			}
+			if schema != nil {
+				return "must have format " + schema.Format
+			}
+		case "type":
+			if schema != nil && schema.Type != nil && len(*schema.Type) > 0 {
+				return "must be of type " + (*schema.Type)[0]
+			}
+		case "pattern", "minLength", "maxLength":
+			return "does not have the required form"
+		case "additionalProperties":
+			return "has a property that is not allowed"
+		}
+	}
+	if schema != nil && schema.Format == "uuid" {
+		return "must be a UUID"
+	}
+	return "is invalid"
+}

@@ -1,0 +1,151 @@
+package wrapper
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/polyshare/polyshare/generated"
+)
+
+// maxExcerpt bounds the excerpt of a non-JSON error body kept in APIError.
+const maxExcerpt = 512
+
+// ErrInvalidResponse is wrapped by the error returned when a 2xx answer
+// cannot be used: empty, not JSON, truncated, or missing the data it must
+// carry. Such an answer is never taken as success.
+var ErrInvalidResponse = errors.New("polyshare: invalid response")
+
+// APIError is the error for every non-2xx answer. Use errors.As to get it.
+//
+// Polytomic answers a 401 with {code, context, error, status} (Unauthorized)
+// and other errors with {key, message, metadata, status} (REST). Whichever
+// shape came back is decoded; a body that is not JSON is kept as a short
+// excerpt in Body instead.
+type APIError struct {
+	// Operation is the API operation, e.g. "createSharedConnection".
+	Operation string
+	// StatusCode is the HTTP status code.
+	StatusCode int
+	// REST is the decoded {key, message, metadata, status} body, if any.
+	REST *generated.RESTError
+	// Unauthorized is the decoded {code, context, error, status} body, if any.
+	Unauthorized *generated.UnauthorizedError
+	// RequestID is the server's request id (X-Request-Id), if it sent one.
+	RequestID string
+	// Body is an excerpt (at most 512 bytes) of a body that is not one of the
+	// two JSON error shapes.
+	Body string
+}
+
+// Message is the server's human-readable description of the error, or "".
+func (e *APIError) Message() string {
+	switch {
+	case e.REST != nil && e.REST.Message != nil:
+		return *e.REST.Message
+	case e.Unauthorized != nil && e.Unauthorized.Error != nil:
+		return *e.Unauthorized.Error
+	}
+	return ""
+}
+
+// Key is the machine-readable error key of a REST error body, or "".
+func (e *APIError) Key() string {
+	if e.REST != nil && e.REST.Key != nil {
+		return *e.REST.Key
+	}
+	return ""
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "polyshare: %s: %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
+	if m := e.Message(); m != "" {
+		fmt.Fprintf(&b, ": %s", m)
+	}
+	if k := e.Key(); k != "" {
+		fmt.Fprintf(&b, " (key %s)", k)
+	}
+	if e.Body != "" && e.Message() == "" {
+		fmt.Fprintf(&b, ": body %q", e.Body)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request %s]", e.RequestID)
+	}
+	return b.String()
+}
+
+// newAPIError decodes a non-2xx answer. It never fails: what cannot be
+// decoded is kept as an excerpt.
+func newAPIError(op string, resp *http.Response, body []byte) *APIError {
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header)}
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(body, &probe) == nil && probe != nil {
+		_, hasError := probe["error"]
+		_, hasCode := probe["code"]
+		_, hasKey := probe["key"]
+		_, hasMessage := probe["message"]
+		switch {
+		case hasKey || hasMessage:
+			var r generated.RESTError
+			if json.Unmarshal(body, &r) == nil {
+				e.REST = &r
+				return e
+			}
+			// A field of the wrong type: keep what a lenient read can get.
+			e.REST = lenientREST(probe)
+			return e
+		case hasError || hasCode:
+			var u generated.UnauthorizedError
+			if json.Unmarshal(body, &u) == nil {
+				e.Unauthorized = &u
+				return e
+			}
+		}
+	}
+	e.Body = excerpt(body)
+	return e
+}
+
+// lenientREST reads key and message as strings when the body as a whole
+// does not match the schema (for example a status sent as a string).
+func lenientREST(probe map[string]json.RawMessage) *generated.RESTError {
+	var r generated.RESTError
+	var s string
+	if json.Unmarshal(probe["key"], &s) == nil {
+		k := s
+		r.Key = &k
+	}
+	if json.Unmarshal(probe["message"], &s) == nil {
+		m := s
+		r.Message = &m
+	}
+	return &r
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-Id", "X-Request-ID", "Request-Id", "X-Correlation-Id"} {
+		if v := h.Get(k); v != "" {
+			return excerptString(v, 128)
+		}
+	}
+	return ""
+}
+
+func excerpt(b []byte) string { return excerptString(string(b), maxExcerpt) }
+
+// excerptString cuts s to at most n bytes on a rune boundary.
+func excerptString(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "\uFFFD")
+}

@@ -1,0 +1,59 @@
+package wrapper
+
+import (
+	"context"
+	"net/http"
+)
+
+// credentials holds the one credential a Client sends. Its String method
+// never shows the secret, so a stray %v cannot leak it.
+type credentials struct {
+	bearer    string
+	basicUser string
+}
+
+func (credentials) String() string   { return "[credentials redacted]" }
+func (credentials) GoString() string { return "[credentials redacted]" }
+
+func (c credentials) apply(h http.Header) {
+	if c.bearer != "" {
+		h.Set("Authorization", "Bearer "+c.bearer)
+		return
+	}
+	r := &http.Request{Header: h}
+	r.SetBasicAuth(c.basicUser, "")
+}
+
+// authTransport adds the credential to requests for the configured host
+// only. A RoundTripper runs again for every redirect hop; checking the
+// host here keeps net/http's rule that credentials do not follow a redirect
+// to another host.
+type authTransport struct {
+	base   http.RoundTripper
+	scheme string
+	host   string
+	cred   credentials
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if req.URL.Scheme != t.scheme || req.URL.Host != t.host {
+		return base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context()) // a RoundTripper must not modify its request
+	t.cred.apply(r.Header)
+	return base.RoundTrip(r)
+}
+
+// stampRequest is the request editor applied to every request: it sets the
+// client's API version (exactly one header) and the User-Agent.
+func stampRequest(version string) func(context.Context, *http.Request) error {
+	return func(_ context.Context, req *http.Request) error {
+		req.Header.Set("X-Polytomic-Version", version)
+		req.Header.Set("User-Agent", UserAgent)
+		return nil
+	}
+}
