@@ -11,7 +11,6 @@ import (
 const (
 	keyValidation      = "validation_error"
 	keyNotFound        = "not_found"
-	keyMethod          = "method_not_allowed"
 	keyTooLarge        = "request_too_large"
 	keyInternal        = "internal_error"
 	defaultServedAsVer = "2021-05-23"

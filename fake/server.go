@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/uuid"
 
 	"github.com/polyshare/polyshare/generated"
@@ -109,12 +108,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	route, pathParams, err := s.val.router.FindRoute(r)
 	if err != nil {
-		if errors.Is(err, routers.ErrMethodNotAllowed) {
-			writeRESTError(w, http.StatusMethodNotAllowed, keyMethod, "method not allowed on this route",
-				map[string]any{"method": r.Method, "path": r.URL.Path})
-			return
-		}
-		writeRESTError(w, http.StatusNotFound, keyNotFound, "no such API route", map[string]any{"path": r.URL.Path})
+		// Unknown paths and methods alike: the API has no such route.
+		writeRESTError(w, http.StatusNotFound, keyNotFound, "no such API route",
+			map[string]any{"method": r.Method, "path": r.URL.Path})
 		return
 	}
 	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
