@@ -67,16 +67,16 @@ func TestRoundTripWithFake(t *testing.T) {
 	}
 }
 
-// recorder is a loopback server that records the requests it sees and
+// reqRecorder is a loopback server that records the requests it sees and
 // answers with a canned share response.
-type recorder struct {
+type reqRecorder struct {
 	mu   sync.Mutex
 	reqs []*http.Request
 	srv  *httptest.Server
 }
 
-func newRecorder(t *testing.T) *recorder {
-	rec := &recorder{}
+func newReqRecorder(t *testing.T) *reqRecorder {
+	rec := &reqRecorder{}
 	rec.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.mu.Lock()
 		rec.reqs = append(rec.reqs, r.Clone(context.Background()))
@@ -92,7 +92,7 @@ func newRecorder(t *testing.T) *recorder {
 	return rec
 }
 
-func (r *recorder) last(t *testing.T) *http.Request {
+func (r *reqRecorder) last(t *testing.T) *http.Request {
 	t.Helper()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -103,7 +103,7 @@ func (r *recorder) last(t *testing.T) *http.Request {
 }
 
 func TestHeadersOnEveryRequest(t *testing.T) {
-	rec := newRecorder(t)
+	rec := newReqRecorder(t)
 	ctx := context.Background()
 
 	bearer := newClient(t, rec.srv.URL)
@@ -148,7 +148,7 @@ func TestHeadersOnEveryRequest(t *testing.T) {
 }
 
 func TestCallerHTTPClientNotMutated(t *testing.T) {
-	rec := newRecorder(t)
+	rec := newReqRecorder(t)
 	hc := &http.Client{}
 	c := newClient(t, rec.srv.URL, wrapper.WithHTTPClient(hc))
 	if _, err := c.ListSharedConnections(context.Background(), parentID); err != nil {
@@ -285,7 +285,7 @@ func TestDocumentedErrorsAreTyped(t *testing.T) {
 }
 
 func TestNilIDsRejectedBeforeSending(t *testing.T) {
-	rec := newRecorder(t)
+	rec := newReqRecorder(t)
 	c := newClient(t, rec.srv.URL)
 	if _, err := c.CreateSharedConnection(context.Background(), uuid.Nil, childID); err == nil {
 		t.Error("nil parent accepted")
