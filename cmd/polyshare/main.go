@@ -16,7 +16,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
+
+	"github.com/polyshare/polyshare/wrapper"
 )
 
 // Exit codes.
@@ -34,6 +37,7 @@ Usage:
   polyshare list  --parent UUID                              list the shared copies of a connection
   polyshare serve [--addr 127.0.0.1:8080]                    run the fake Polytomic API for tests
   polyshare demo                                             share and list through an in-process fake
+  polyshare version                                          print the version
 
 Run 'polyshare <command> --help' for a command's flags.
 
@@ -68,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, args[1:], stdout, stderr)
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		return runVersion(stdout)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -75,4 +81,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "polyshare: unknown command %q\n\n%s", args[0], usage)
 		return exitUsage
 	}
+}
+
+// runVersion prints the module version and VCS revision from the build
+// information, and the client library version sent in the User-Agent.
+func runVersion(stdout io.Writer) int {
+	mod, rev := "(unknown)", ""
+	goVersion := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		mod = bi.Main.Version
+		goVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				rev = " " + s.Value[:12]
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "polyshare %s%s (client %s, %s)\n", mod, rev, wrapper.Version, goVersion)
+	return exitOK
 }

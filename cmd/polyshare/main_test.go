@@ -81,6 +81,7 @@ func TestExitCodes(t *testing.T) {
 		{"no command", nil, nil, 2, `^$`, `Usage`},
 		{"refused", key, []string{"share", "--url", refusedURL(t), "--parent", parent, "--child", child}, 3, `^$`, `refused`},
 		{"help", nil, []string{"--help"}, 0, `share.*\n.*list.*\n.*serve.*\n.*demo`, ""},
+		{"version", nil, []string{"version"}, 0, `^polyshare \S+ .*\(client 0\.1\.0, go1\.`, ""},
 		{"share help", nil, []string{"share", "--help"}, 0, `Example`, ""},
 	}
 	for _, tc := range cases {
