@@ -1,10 +1,11 @@
 package wrapper
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -19,12 +20,17 @@ const (
 	OpListSharedConnections  = "listSharedConnections"
 )
 
-// DefaultMaxResponseBytes caps how much of a response body is read.
+// DefaultMaxResponseBytes caps how much of a response body is read; see
+// WithMaxResponseBytes.
 const DefaultMaxResponseBytes = 1 << 20
 
 // ErrResponseTooLarge is wrapped by the error returned when a response body
 // is larger than the client's cap.
 var ErrResponseTooLarge = errors.New("polyshare: response too large")
+
+// ErrInvalidArgument is wrapped by the error a call returns, before sending
+// anything, when one of its arguments or options is invalid.
+var ErrInvalidArgument = errors.New("polyshare: invalid argument")
 
 // CallOption configures one call.
 type CallOption func(*callConfig) error
@@ -32,6 +38,8 @@ type CallOption func(*callConfig) error
 type callConfig struct {
 	name    *string
 	version string
+	key     string
+	noKey   bool
 }
 
 // WithName names the shared copy (CreateSharedConnection only). Without it
@@ -51,12 +59,55 @@ func WithVersion(v string) CallOption {
 	}
 }
 
-func (c *Client) callConfig(opts []CallOption) (callConfig, []generated.RequestEditorFn, error) {
+// WithIdempotencyKey sends key as the Idempotency-Key of a
+// CreateSharedConnection call, instead of a generated one. Polytomic answers
+// every request with the same key as it answered the first, so a caller that
+// repeats a share (after a crash, say) with the same key gets the first
+// share back instead of a second one. A key is 8 to 255 letters, digits, '-'
+// or '_'; any other is an error before anything is sent.
+func WithIdempotencyKey(key string) CallOption {
+	return func(c *callConfig) error {
+		if err := CheckIdempotencyKey(key); err != nil {
+			return err
+		}
+		c.key = key
+		return nil
+	}
+}
+
+// WithoutIdempotencyKey sends a CreateSharedConnection call without an
+// Idempotency-Key; the call is then sent once and never retried.
+func WithoutIdempotencyKey() CallOption {
+	return func(c *callConfig) error { c.noKey = true; return nil }
+}
+
+// CheckIdempotencyKey reports whether key is a valid Idempotency-Key: 8 to
+// 255 letters, digits, '-' or '_'.
+func CheckIdempotencyKey(key string) error {
+	if len(key) < 8 || len(key) > 255 {
+		return fmt.Errorf("idempotency key has %d characters, want 8 to 255", len(key))
+	}
+	for _, r := range key {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return errors.New("idempotency key may hold only letters, digits, '-' and '_'")
+		}
+	}
+	return nil
+}
+
+func (c *Client) callConfig(op string, opts []CallOption) (callConfig, []generated.RequestEditorFn, error) {
 	var cc callConfig
 	for _, o := range opts {
 		if err := o(&cc); err != nil {
-			return cc, nil, err
+			return cc, nil, argError(op, "%v", err)
 		}
+	}
+	if cc.key != "" && cc.noKey {
+		return cc, nil, argError(op, "WithIdempotencyKey and WithoutIdempotencyKey both given")
+	}
+	if op != OpCreateSharedConnection && (cc.key != "" || cc.noKey) {
+		// GET is idempotent already; Polytomic asks that it carry no key.
+		return cc, nil, argError(op, "only createSharedConnection takes an idempotency key")
 	}
 	var editors []generated.RequestEditorFn
 	if cc.version != "" {
@@ -73,26 +124,50 @@ func (c *Client) callConfig(opts []CallOption) (callConfig, []generated.RequestE
 // organisation and returns the id of the new shared copy. It needs a partner
 // key (or, on-premises, the deployment key).
 //
+// The call carries an Idempotency-Key, generated for it (a random v4 UUID)
+// unless given with WithIdempotencyKey, and the same key and body are sent
+// on every attempt, so a retry can never create a second copy. Without a key
+// (WithoutIdempotencyKey, WithoutIdempotencyKeys) the call is never retried.
+//
 // A non-2xx answer is returned as *APIError; a 2xx answer without a usable
 // id as an error wrapping ErrInvalidResponse.
 func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.UUID, opts ...CallOption) (uuid.UUID, error) {
 	const op = OpCreateSharedConnection
 	if parent == uuid.Nil {
-		return uuid.Nil, fmt.Errorf("polyshare: %s: parent connection id is the nil UUID", op)
+		return uuid.Nil, argError(op, "parent connection id is the nil UUID")
 	}
 	if child == uuid.Nil {
-		return uuid.Nil, fmt.Errorf("polyshare: %s: child organization id is the nil UUID", op)
+		return uuid.Nil, argError(op, "child organization id is the nil UUID")
 	}
-	cc, editors, err := c.callConfig(opts)
+	cc, editors, err := c.callConfig(op, opts)
 	if err != nil {
 		return uuid.Nil, err
 	}
-	body := generated.ShareConnectionRequest{ChildOrganizationId: child, Name: cc.name}
-	resp, err := c.gen.CreateSharedConnection(ctx, parent, nil, body, editors...)
+	// Encoded once: every attempt re-sends exactly these bytes.
+	buf, err := json.Marshal(generated.ShareConnectionRequest{ChildOrganizationId: child, Name: cc.name})
 	if err != nil {
-		return uuid.Nil, transportError(op, err)
+		return uuid.Nil, fmt.Errorf("polyshare: %s: %w", op, err)
 	}
-	if err := c.checkStatus(op, resp); err != nil {
+	params := &generated.CreateSharedConnectionParams{XPolytomicVersion: c.version}
+	key := cc.key
+	if key == "" && !cc.noKey && c.autoKeys {
+		k, err := uuid.NewRandom()
+		if err != nil {
+			return uuid.Nil, fmt.Errorf("polyshare: %s: generating an idempotency key: %w", op, err)
+		}
+		key = k.String()
+	}
+	if key != "" {
+		params.IdempotencyKey = &key
+	}
+	resp, err := c.do(ctx, exchange{
+		op: op, method: http.MethodPost, path: c.base.Path + "/api/connections/" + parent.String() + "/share",
+		repeatable: key != "", keyed: key != "",
+		send: func(ctx context.Context) (*http.Response, error) {
+			return c.gen.CreateSharedConnectionWithBody(ctx, parent, params, "application/json", bytes.NewReader(buf), editors...)
+		},
+	})
+	if err != nil {
 		return uuid.Nil, err
 	}
 	parsed, err := generated.ParseCreateSharedConnectionResponse(resp)
@@ -109,20 +184,24 @@ func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.
 }
 
 // ListSharedConnections returns the shared copies of the parent connection.
+// It is retried as the client's policy allows (a GET is safe to repeat).
 func (c *Client) ListSharedConnections(ctx context.Context, parent uuid.UUID, opts ...CallOption) ([]Connection, error) {
 	const op = OpListSharedConnections
 	if parent == uuid.Nil {
-		return nil, fmt.Errorf("polyshare: %s: parent connection id is the nil UUID", op)
+		return nil, argError(op, "parent connection id is the nil UUID")
 	}
-	_, editors, err := c.callConfig(opts)
+	_, editors, err := c.callConfig(op, opts)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.gen.ListSharedConnections(ctx, parent, nil, editors...)
+	resp, err := c.do(ctx, exchange{
+		op: op, method: http.MethodGet, path: c.base.Path + "/api/connections/" + parent.String() + "/shared",
+		repeatable: true,
+		send: func(ctx context.Context) (*http.Response, error) {
+			return c.gen.ListSharedConnections(ctx, parent, nil, editors...)
+		},
+	})
 	if err != nil {
-		return nil, transportError(op, err)
-	}
-	if err := c.checkStatus(op, resp); err != nil {
 		return nil, err
 	}
 	parsed, err := generated.ParseListSharedConnectionsResponse(resp)
@@ -138,33 +217,25 @@ func (c *Client) ListSharedConnections(ctx context.Context, parent uuid.UUID, op
 	return parsed.JSON200.Data, nil
 }
 
-// checkStatus caps the response body and turns anything but 200 into an
-// error. On a non-200 it reads and closes the body.
-func (c *Client) checkStatus(op string, resp *http.Response) error {
-	resp.Body = &cappedBody{rc: resp.Body, left: DefaultMaxResponseBytes}
-	if resp.StatusCode == http.StatusOK {
-		return nil
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if errors.Is(err, ErrResponseTooLarge) {
-		return fmt.Errorf("polyshare: %s: %d %s: %w", op, resp.StatusCode, http.StatusText(resp.StatusCode), err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return invalid(op, "unexpected status %d", resp.StatusCode)
-	}
-	return newAPIError(op, resp, b)
+// transportError reports a call that got no usable answer: the connection
+// failed, the body could not be read, or the context ended.
+func transportError(op string, attempts int, err error) error {
+	return fmt.Errorf("polyshare: %s%s: %w", op, attemptsNote(attempts), err)
 }
 
-func transportError(op string, err error) error {
-	return fmt.Errorf("polyshare: %s: %w", op, err)
+func attemptsNote(n int) string {
+	if n > 1 {
+		return fmt.Sprintf(" (attempt %d)", n)
+	}
+	return ""
 }
 
-// bodyError reports a 200 whose body could not be read or decoded.
+func argError(op, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidArgument, op, fmt.Sprintf(format, args...))
+}
+
+// bodyError reports a 200 whose body could not be decoded.
 func bodyError(op string, err error) error {
-	if errors.Is(err, ErrResponseTooLarge) {
-		return fmt.Errorf("polyshare: %s: %w", op, err)
-	}
 	if strings.Contains(err.Error(), "unexpected end of JSON") || strings.Contains(err.Error(), "EOF") {
 		return fmt.Errorf("%w: %s: answer body is empty or truncated", ErrInvalidResponse, op)
 	}
@@ -174,27 +245,3 @@ func bodyError(op string, err error) error {
 func invalid(op, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidResponse, op, fmt.Sprintf(format, args...))
 }
-
-// cappedBody fails with ErrResponseTooLarge once more than left bytes have
-// been read, having read at most one byte past the cap.
-type cappedBody struct {
-	rc   io.ReadCloser
-	left int64
-}
-
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.left < 0 {
-		return 0, ErrResponseTooLarge
-	}
-	if int64(len(p)) > b.left+1 {
-		p = p[:b.left+1]
-	}
-	n, err := b.rc.Read(p)
-	b.left -= int64(n)
-	if b.left < 0 {
-		return n, ErrResponseTooLarge
-	}
-	return n, err
-}
-
-func (b *cappedBody) Close() error { return b.rc.Close() }

@@ -3,7 +3,10 @@
 // It sits on the client generated from openapi.yaml and adds what the
 // generated code leaves to its caller: credentials (a Bearer API or partner
 // key, or a Basic deployment key), the X-Polytomic-Version header, a
-// User-Agent, and typed errors for every non-2xx answer.
+// User-Agent, typed errors for every non-2xx answer, a cap on response
+// bodies, and retries that can never duplicate a share: a POST is repeated
+// only when it carries an Idempotency-Key (the client generates one per
+// call unless told not to).
 //
 //	c, err := wrapper.New(wrapper.WithAPIKey(os.Getenv("POLYTOMIC_API_KEY")))
 //	id, err := c.CreateSharedConnection(ctx, parentID, childOrgID, wrapper.WithName("Warehouse"))
@@ -14,10 +17,12 @@ package wrapper
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/polyshare/polyshare/generated"
 )
@@ -42,6 +47,13 @@ type Client struct {
 	gen     *generated.Client
 	base    *url.URL
 	version string
+	// cred is kept to scrub the secret from anything a server echoes. It is a
+	// pointer so that printing a Client with %+v shows an address, not the key.
+	cred     *credentials
+	retry    retryPolicy
+	maxBytes int64
+	logger   *slog.Logger // nil: no logging
+	autoKeys bool
 }
 
 type config struct {
@@ -51,6 +63,10 @@ type config struct {
 	version       string
 	httpClient    *http.Client
 	allowHTTP     bool
+	retry         retryPolicy
+	maxBytes      int64
+	logger        *slog.Logger
+	noAutoKeys    bool
 }
 
 // Option configures a Client in New.
@@ -104,7 +120,8 @@ func WithAPIVersion(v string) Option {
 
 // WithHTTPClient makes the client send requests through hc. hc is copied,
 // never modified; its Transport (or http.DefaultTransport) carries the
-// requests, its Timeout and CheckRedirect apply.
+// requests, its CheckRedirect applies, and its Timeout bounds each attempt
+// (bound the whole call, retries included, with the context).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -122,10 +139,80 @@ func WithInsecureHTTP() Option {
 	return func(c *config) error { c.allowHTTP = true; return nil }
 }
 
+// WithMaxAttempts sets how many times one call may be sent, counting the
+// first attempt (default 3, at most 10). 1 turns retries off. Only requests
+// that are safe to repeat are ever sent again: a GET, or a POST that carries
+// an Idempotency-Key.
+func WithMaxAttempts(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > maxAttemptsLimit {
+			return fmt.Errorf("wrapper: WithMaxAttempts: %d is not between 1 and %d", n, maxAttemptsLimit)
+		}
+		c.retry.maxAttempts = n
+		return nil
+	}
+}
+
+// WithoutRetries sends every call exactly once; same as WithMaxAttempts(1).
+func WithoutRetries() Option { return WithMaxAttempts(1) }
+
+// WithRetryWaits sets the backoff between attempts: the first retry waits
+// about initial (with jitter, between initial/2 and initial), each later one
+// twice as long, and no wait, a server's Retry-After included, is longer
+// than max. Defaults: 500ms and 30s.
+func WithRetryWaits(initial, max time.Duration) Option {
+	return func(c *config) error {
+		if initial <= 0 || max < initial {
+			return fmt.Errorf("wrapper: WithRetryWaits: want 0 < initial <= max, got %s and %s", initial, max)
+		}
+		c.retry.initial, c.retry.max = initial, max
+		return nil
+	}
+}
+
+// WithMaxResponseBytes caps how much of a response body is read (default
+// 1 MiB). A larger answer fails the call with an error wrapping
+// ErrResponseTooLarge, having read at most n+1 bytes.
+func WithMaxResponseBytes(n int64) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("wrapper: WithMaxResponseBytes: %d is not positive", n)
+		}
+		c.maxBytes = n
+		return nil
+	}
+}
+
+// WithLogger logs every attempt at debug level: operation, method, path,
+// status, attempt number and duration, and every wait before a retry.
+// Headers are never logged, so credentials never reach the log.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("wrapper: WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithoutIdempotencyKeys stops the client from adding an Idempotency-Key to
+// CreateSharedConnection calls. Such a call is then never retried, since
+// sending it twice could create two shared copies. A single call can still
+// carry a key given with WithIdempotencyKey.
+func WithoutIdempotencyKeys() Option {
+	return func(c *config) error { c.noAutoKeys = true; return nil }
+}
+
 // New builds a Client. Exactly one credential is required: WithAPIKey or
 // WithDeploymentKey.
 func New(opts ...Option) (*Client, error) {
-	cfg := config{baseURL: DefaultBaseURL, version: DefaultAPIVersion}
+	cfg := config{
+		baseURL:  DefaultBaseURL,
+		version:  DefaultAPIVersion,
+		retry:    defaultRetryPolicy,
+		maxBytes: DefaultMaxResponseBytes,
+	}
 	for _, o := range opts {
 		if err := o(&cfg); err != nil {
 			return nil, err
@@ -160,7 +247,16 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wrapper: %w", err)
 	}
-	return &Client{gen: gen, base: base, version: cfg.version}, nil
+	return &Client{
+		gen:      gen,
+		base:     base,
+		version:  cfg.version,
+		cred:     &cred,
+		retry:    cfg.retry,
+		maxBytes: cfg.maxBytes,
+		logger:   cfg.logger,
+		autoKeys: !cfg.noAutoKeys,
+	}, nil
 }
 
 // parseBaseURL checks the base URL: absolute http(s), no user info, no query,

@@ -19,7 +19,21 @@ const maxExcerpt = 512
 // carry. Such an answer is never taken as success.
 var ErrInvalidResponse = errors.New("polyshare: invalid response")
 
-// APIError is the error for every non-2xx answer. Use errors.As to get it.
+// Sentinels for the common kinds of API error. An *APIError matches the one
+// for its status, so errors.Is(err, ErrNotFound) holds for a 404.
+var (
+	ErrUnauthorized  = errors.New("polyshare: unauthorized (401)")
+	ErrForbidden     = errors.New("polyshare: forbidden (403)")
+	ErrNotFound      = errors.New("polyshare: not found (404)")
+	ErrConflict      = errors.New("polyshare: conflict (409)")
+	ErrUnprocessable = errors.New("polyshare: unprocessable (422)")
+	ErrRateLimited   = errors.New("polyshare: rate limited (429)")
+	// ErrServer matches every 5xx answer.
+	ErrServer = errors.New("polyshare: server error (5xx)")
+)
+
+// APIError is the error for every non-2xx answer. Use errors.As to get it,
+// or errors.Is with ErrNotFound and the other sentinels.
 //
 // Polytomic answers a 401 with {code, context, error, status} (Unauthorized)
 // and other errors with {key, message, metadata, status} (REST). Whichever
@@ -39,6 +53,30 @@ type APIError struct {
 	// Body is an excerpt (at most 512 bytes) of a body that is not one of the
 	// two JSON error shapes.
 	Body string
+	// Attempts is how many times the request was sent; this was the last answer.
+	Attempts int
+}
+
+// Is makes errors.Is(err, ErrNotFound) and the other sentinels hold for an
+// APIError of the matching status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrUnprocessable:
+		return e.StatusCode == http.StatusUnprocessableEntity
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
 }
 
 // Message is the server's human-readable description of the error, or "".
@@ -62,7 +100,7 @@ func (e *APIError) Key() string {
 
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "polyshare: %s: %d %s", e.Operation, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "polyshare: %s%s: %d %s", e.Operation, attemptsNote(e.Attempts), e.StatusCode, http.StatusText(e.StatusCode))
 	if m := e.Message(); m != "" {
 		fmt.Fprintf(&b, ": %s", m)
 	}

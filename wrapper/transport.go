@@ -1,7 +1,9 @@
 package wrapper
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"net/http"
 )
 
@@ -22,6 +24,29 @@ func (c credentials) apply(h http.Header) {
 	}
 	r := &http.Request{Header: h}
 	r.SetBasicAuth(c.basicUser, "")
+}
+
+// minScrubLen keeps scrub from mangling messages around a very short key,
+// which no real credential is.
+const minScrubLen = 6
+
+// scrub replaces the secret, raw or in its Basic base64 form, wherever it
+// occurs in b. A server (or proxy) that echoes the request's Authorization
+// header in an error body must not thereby put the key into our errors.
+func (c credentials) scrub(b []byte) []byte {
+	secret := c.bearer
+	if secret == "" {
+		secret = c.basicUser
+	}
+	if len(secret) < minScrubLen {
+		return b
+	}
+	redacted := []byte("[redacted]")
+	b = bytes.ReplaceAll(b, []byte(secret), redacted)
+	if c.basicUser != "" {
+		b = bytes.ReplaceAll(b, []byte(base64.StdEncoding.EncodeToString([]byte(c.basicUser+":"))), redacted)
+	}
+	return b
 }
 
 // authTransport adds the credential to requests for the configured host

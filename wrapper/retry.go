@@ -1,0 +1,235 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Retry defaults; see WithMaxAttempts and WithRetryWaits.
+const (
+	DefaultMaxAttempts      = 3
+	DefaultRetryInitialWait = 500 * time.Millisecond
+	DefaultRetryMaxWait     = 30 * time.Second
+
+	maxAttemptsLimit = 10
+)
+
+// retryPolicy says how often and how patiently a call is repeated.
+type retryPolicy struct {
+	maxAttempts int           // counting the first; 1 means no retries
+	initial     time.Duration // the first backoff, before jitter
+	max         time.Duration // no wait is longer, Retry-After included
+}
+
+var defaultRetryPolicy = retryPolicy{
+	maxAttempts: DefaultMaxAttempts,
+	initial:     DefaultRetryInitialWait,
+	max:         DefaultRetryMaxWait,
+}
+
+// backoff is the wait before retry number n (1 for the first retry):
+// initial doubled n-1 times, capped at max, of which a random upper half is
+// taken so that many clients failing together do not retry together.
+func (p retryPolicy) backoff(n int) time.Duration {
+	d := p.max
+	if n-1 < 32 {
+		if e := p.initial << (n - 1); e > 0 && e < p.max {
+			d = e
+		}
+	}
+	half := d / 2
+	return d - half + rand.N(half+1)
+}
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date.
+// ok is false when the header is absent or unreadable.
+func retryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
+		if secs > uint64(math.MaxInt64/int64(time.Second)) {
+			return math.MaxInt64, true // centuries: beyond any cap, and no overflow
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// retryableStatus lists the answers worth asking again: a timeout, a rate
+// limit, a server or gateway failure, and 409, which Polytomic sends while a
+// request with the same Idempotency-Key is still being handled.
+func retryableStatus(code int, keyed bool) bool {
+	switch code {
+	case http.StatusRequestTimeout, http.StatusTooManyRequests,
+		http.StatusInternalServerError, http.StatusBadGateway,
+		http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	case http.StatusConflict:
+		return keyed
+	}
+	return false
+}
+
+// retryableError says whether a failed exchange may succeed when repeated.
+// A refused or reset connection may; a certificate the client does not
+// trust, an oversized answer or the caller's own cancellation will not.
+func retryableError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.Is(err, ErrResponseTooLarge),
+		errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr):
+		return false
+	}
+	return true
+}
+
+// sleep waits d, or less if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// exchange is one logical call. Every attempt sends the same request: send
+// builds it from values fixed before the first attempt (the encoded body,
+// the Idempotency-Key), so repeats are byte-for-byte identical.
+type exchange struct {
+	op, method, path string
+	// repeatable: sending the request twice cannot do anything twice (a GET,
+	// or a POST carrying an Idempotency-Key).
+	repeatable bool
+	keyed      bool
+	send       func(context.Context) (*http.Response, error)
+}
+
+// do runs the exchange, retrying what the policy allows, and returns a 200
+// response whose body has been read (through the cap) into memory. Every
+// other outcome is an error: *APIError for a non-2xx answer, an error
+// wrapping ErrInvalidResponse for another 2xx, ErrResponseTooLarge, or the
+// transport's error. This is the only place a request is repeated.
+func (c *Client) do(ctx context.Context, x exchange) (*http.Response, error) {
+	attempts := 1
+	if x.repeatable {
+		attempts = c.retry.maxAttempts
+	}
+	for n := 1; ; n++ {
+		start := time.Now()
+		resp, body, err := c.attempt(ctx, x)
+		c.logAttempt(ctx, x, n, resp, err, time.Since(start))
+
+		var final error
+		retry := false
+		wait, fromServer := time.Duration(0), false
+		switch {
+		case err != nil:
+			final = transportError(x.op, n, err)
+			retry = retryableError(err) && ctx.Err() == nil
+		case resp.StatusCode == http.StatusOK:
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			return resp, nil
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			return nil, invalid(x.op, "unexpected status %d", resp.StatusCode)
+		default:
+			e := newAPIError(x.op, resp, c.cred.scrub(body))
+			e.RequestID = string(c.cred.scrub([]byte(e.RequestID)))
+			e.Attempts = n
+			final = e
+			retry = retryableStatus(resp.StatusCode, x.keyed)
+			wait, fromServer = retryAfter(resp.Header, time.Now())
+		}
+		if !retry || n >= attempts {
+			return nil, final
+		}
+		if !fromServer {
+			wait = c.retry.backoff(n)
+		}
+		wait = min(wait, c.retry.max)
+		if c.logger != nil {
+			c.logger.LogAttrs(ctx, slog.LevelDebug, "polyshare retry",
+				slog.String("op", x.op), slog.Int("next_attempt", n+1), slog.Duration("wait", wait),
+				slog.Bool("retry_after", fromServer))
+		}
+		if werr := sleep(ctx, wait); werr != nil {
+			return nil, fmt.Errorf("%w (stopped waiting %s before attempt %d: %w)", final, wait, n+1, werr)
+		}
+	}
+}
+
+// attempt sends the request once and reads the whole body through the cap,
+// then closes it: a response to be retried is thereby drained and closed,
+// and an oversized one is closed after at most cap+1 bytes.
+func (c *Client) attempt(ctx context.Context, x exchange) (*http.Response, []byte, error) {
+	resp, err := x.send(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := readCapped(resp.Body, c.maxBytes)
+	resp.Body.Close()
+	if errors.Is(err, ErrResponseTooLarge) {
+		return resp, nil, fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err)
+	}
+	if err != nil {
+		return resp, nil, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)
+	}
+	return resp, body, nil
+}
+
+// readCapped reads r to the end, but never more than limit+1 bytes: one
+// byte past the limit proves the body too large.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+	}
+	return b, nil
+}
+
+// logAttempt records one attempt. Only the method, path, status, attempt
+// number, duration and error text are logged, never headers.
+func (c *Client) logAttempt(ctx context.Context, x exchange, n int, resp *http.Response, err error, d time.Duration) {
+	if c.logger == nil {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("op", x.op), slog.String("method", x.method), slog.String("path", x.path),
+		slog.Int("attempt", n), slog.Duration("duration", d),
+	}
+	if resp != nil {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "polyshare request", attrs...)
+}
