@@ -17,9 +17,11 @@ import (
 
 // apiFlags are the flags share and list have in common.
 type apiFlags struct {
-	url        string
-	apiVersion string
-	timeout    time.Duration
+	url          string
+	apiVersion   string
+	timeout      time.Duration
+	maxRetries   int
+	insecureHTTP bool
 }
 
 func (f *apiFlags) register(fs *flag.FlagSet, getenv func(string) string) {
@@ -33,13 +35,29 @@ func (f *apiFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	}
 	fs.StringVar(&f.url, "url", def, "API base URL (env POLYTOMIC_URL)")
 	fs.StringVar(&f.apiVersion, "api-version", ver, "X-Polytomic-Version to send (env POLYTOMIC_VERSION)")
-	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the call after this long, e.g. 30s")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the call, retries and waits included, after this long, e.g. 30s")
+	fs.IntVar(&f.maxRetries, "max-retries", wrapper.DefaultMaxAttempts-1,
+		"retry a failed call at most N times (0 to 9); only requests safe to repeat are retried")
+	fs.BoolVar(&f.insecureHTTP, "insecure-http", false,
+		"allow an http:// --url to a host that is not loopback (sends the key in cleartext)")
 }
 
 // client builds the wrapper client from flags and environment. Its errors
 // are usage errors: nothing has been sent.
 func (f *apiFlags) client(getenv func(string) string) (*wrapper.Client, error) {
-	opts := []wrapper.Option{wrapper.WithBaseURL(f.url), wrapper.WithAPIVersion(f.apiVersion)}
+	if f.timeout <= 0 {
+		return nil, fmt.Errorf("--timeout %s is not positive", f.timeout)
+	}
+	if f.maxRetries < 0 || f.maxRetries > 9 {
+		return nil, fmt.Errorf("--max-retries %d is not between 0 and 9", f.maxRetries)
+	}
+	opts := []wrapper.Option{
+		wrapper.WithBaseURL(f.url), wrapper.WithAPIVersion(f.apiVersion),
+		wrapper.WithMaxAttempts(f.maxRetries + 1),
+	}
+	if f.insecureHTTP {
+		opts = append(opts, wrapper.WithInsecureHTTP())
+	}
 	apiKey, depKey := getenv("POLYTOMIC_API_KEY"), getenv("POLYTOMIC_DEPLOYMENT_KEY")
 	switch {
 	case apiKey != "" && depKey != "":
@@ -104,11 +122,22 @@ func usageError(stderr io.Writer, cmd string, err error) int {
 // callError reports an error from the API call and picks the exit code.
 func callError(stderr io.Writer, cmd string, err error) int {
 	fmt.Fprintf(stderr, "polyshare %s: %v\n", cmd, err)
+	return exitCode(err)
+}
+
+// exitCode maps a call's error to the exit code: 2 when the call refused its
+// input before sending; 1 when the API answered, with an error status
+// (including a rate limit or outage the call gave up waiting out) or with an
+// unusable body; 3 when no answer came (network failure, timeout).
+func exitCode(err error) int {
 	var apiErr *wrapper.APIError
 	switch {
-	case errors.As(err, &apiErr):
-		return exitAPI
-	case errors.Is(err, wrapper.ErrInvalidResponse), errors.Is(err, wrapper.ErrResponseTooLarge):
+	case err == nil:
+		return exitOK
+	case errors.Is(err, wrapper.ErrInvalidArgument):
+		return exitUsage
+	case errors.As(err, &apiErr),
+		errors.Is(err, wrapper.ErrInvalidResponse), errors.Is(err, wrapper.ErrResponseTooLarge):
 		return exitAPI
 	default:
 		return exitTransport
@@ -122,10 +151,12 @@ func printJSON(w io.Writer, v any) {
 }
 
 func runShare(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("share", `Usage: polyshare share --parent UUID --child UUID [--name NAME]
+	fs := newFlagSet("share", `Usage: polyshare share --parent UUID --child UUID [--name NAME] [--idempotency-key KEY]
 
 Shares the parent connection into the child organisation (needs a partner key)
 and prints the API's answer, {"data":{"id":"<new shared connection id>"}}.
+The request carries an Idempotency-Key, the same on every retry, so a retry
+never creates a second copy.
 
 Example:
   POLYTOMIC_API_KEY=... polyshare share --parent 248df4b7-aa70-47b8-a036-33ac447e668d \
@@ -135,6 +166,8 @@ Example:
 	parent := fs.String("parent", "", "id of the connection to share (UUID, required)")
 	child := fs.String("child", "", "id of the organisation to share into (UUID, required)")
 	name := fs.String("name", "", "name of the shared copy (default: the parent's name)")
+	key := fs.String("idempotency-key", "",
+		"Idempotency-Key to send (8-255 of A-Z a-z 0-9 - _); repeat a share with the same key to get the first answer back (default: a fresh random key)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
@@ -152,8 +185,11 @@ Example:
 	}
 	var opts []wrapper.CallOption
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "name" {
+		switch f.Name {
+		case "name":
 			opts = append(opts, wrapper.WithName(*name))
+		case "idempotency-key":
+			opts = append(opts, wrapper.WithIdempotencyKey(*key))
 		}
 	})
 	ctx, cancel := context.WithTimeout(ctx, af.timeout)
