@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/uuid"
 
 	"github.com/polyshare/polyshare/generated"
@@ -21,12 +26,31 @@ import (
 const MaxRequestBody = 1 << 20
 
 // Server is the fake Polytomic API. It is an http.Handler; its zero value is
-// not usable, build it with New.
+// not usable, build it with New. Its methods are safe for concurrent use.
 type Server struct {
-	handler http.Handler
+	handler http.Handler // the generated std-http + strict handler
+	control http.Handler // the control API under ControlPrefix
 	val     *validator
 	now     func() time.Time
 	logger  *slog.Logger
+	latency time.Duration
+	logSize int
+	access  *accessLog
+
+	// Strict mode: set by New from the options, read-only afterwards.
+	cfg    Config
+	strict bool
+	keys   map[string]Key
+	orgs   map[uuid.UUID]Organization
+	conns  map[uuid.UUID]Connection
+
+	faults faultQueue
+	log    *requestLog
+	idem   idempotencyStore
+
+	// beforeShare, when set (by tests in this package), runs inside the
+	// share handler, to hold a request in flight.
+	beforeShare func()
 
 	mu     sync.Mutex
 	shares map[uuid.UUID][]generated.Connection // shared copies by parent id, oldest first
@@ -46,29 +70,64 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // never logged. The default discards everything.
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l } }
 
+// WithLatency delays every API request (not control requests) by d, as a
+// distant server would; the wait ends early if the client goes away.
+func WithLatency(d time.Duration) Option { return func(s *Server) { s.latency = d } }
+
+// WithAccessLog writes one line per request to w: time, method, escaped
+// path, status ("-" when the connection was dropped) and duration. Headers,
+// bodies and queries stay out: they are where credentials travel.
+func WithAccessLog(w io.Writer) Option {
+	return func(s *Server) { s.access = &accessLog{out: w} }
+}
+
+// WithRequestLogSize sets how many requests the request log keeps (the
+// newest; DefaultRequestLogSize unless set). 0 turns the log off.
+func WithRequestLogSize(n int) Option { return func(s *Server) { s.logSize = max(n, 0) } }
+
 // New builds a fake server. The embedded spec is parsed and the validation
-// router built once per process, on the first call.
+// router built once per process, on the first call. It fails when the
+// options declare an inconsistent configuration (see Config.Validate).
 func New(opts ...Option) (*Server, error) {
 	val, err := loadValidator()
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		val:    val,
-		now:    time.Now,
-		logger: slog.New(slog.DiscardHandler),
-		shares: make(map[uuid.UUID][]generated.Connection),
+		val:     val,
+		now:     time.Now,
+		logger:  slog.New(slog.DiscardHandler),
+		logSize: DefaultRequestLogSize,
+		shares:  make(map[uuid.UUID][]generated.Connection),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	if err := s.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("fake: config: %w", err)
+	}
+	s.strict = s.cfg.strict()
+	s.keys = make(map[string]Key, len(s.cfg.Keys))
+	for _, k := range s.cfg.Keys {
+		s.keys[k.Key] = k
+	}
+	s.orgs = make(map[uuid.UUID]Organization, len(s.cfg.Organizations))
+	for _, o := range s.cfg.Organizations {
+		s.orgs[o.ID] = o
+	}
+	s.conns = make(map[uuid.UUID]Connection, len(s.cfg.Connections))
+	for _, c := range s.cfg.Connections {
+		s.conns[c.ID] = c
+	}
+	s.log = newRequestLog(s.logSize)
+	s.control = s.newControlHandler()
 
 	mux := http.NewServeMux()
 	// Unknown routes get the JSON error body, never ServeMux's text/plain 404.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeRESTError(w, http.StatusNotFound, keyNotFound, "no such API route", map[string]any{"path": r.URL.Path})
 	})
-	strict := generated.NewStrictHandlerWithOptions(s, nil, generated.StrictHTTPServerOptions{
+	strict := generated.NewStrictHandlerWithOptions(s, []generated.StrictMiddlewareFunc{s.idempotency}, generated.StrictHTTPServerOptions{
 		RequestErrorHandlerFunc: func(w http.ResponseWriter, _ *http.Request, _ error) {
 			writeValidation(w, "body", "body", "the request body is not valid JSON")
 		},
@@ -81,16 +140,90 @@ func New(opts ...Option) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP runs a request through the fake: version echo, body cap, route,
-// credentials and spec validation, then the generated strict handler.
+// Strict reports whether the server runs in strict mode (it was given any
+// organisation, connection or key).
+func (s *Server) Strict() bool { return s.strict }
+
+// Reset forgets every shared copy, idempotency key, pending fault and logged
+// request; the configuration stays.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.shares = make(map[uuid.UUID][]generated.Connection)
+	s.mu.Unlock()
+	s.idem.reset()
+	s.faults.clear()
+	s.log.clear()
+}
+
+// responseWriter remembers the status for the request log.
+type responseWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (flush, hijack).
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog serialises access-log lines from concurrent requests.
+type accessLog struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+func (a *accessLog) write(start time.Time, r *http.Request, w *responseWriter) {
+	status := "-"
+	if w.status != 0 {
+		status = strconv.Itoa(w.status)
+	}
+	line := fmt.Sprintf("%s %s %s %s %s\n", start.UTC().Format(time.RFC3339Nano), r.Method,
+		r.URL.EscapedPath(), status, time.Since(start).Round(time.Microsecond))
+	a.mu.Lock()
+	_, _ = io.WriteString(a.out, line)
+	a.mu.Unlock()
+}
+
+// ServeHTTP runs a request through the fake: control API; else version
+// echo, route, body cap, scripted faults, latency, credentials, strict
+// version check, spec validation, then the generated strict handler (with
+// the idempotency middleware). Every API request is logged.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rw := &responseWriter{ResponseWriter: w}
+	if s.access != nil {
+		defer s.access.write(time.Now(), r, rw)
+	}
+	if strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		s.control.ServeHTTP(rw, r)
+		return
+	}
+	var rec *RequestRecord
+	if s.logSize > 0 {
+		rec = &RequestRecord{Time: s.now(), Method: r.Method, Path: r.URL.RequestURI(), Header: redactHeader(r.Header)}
+		defer func() {
+			rec.Status = rw.status
+			s.log.add(*rec)
+		}()
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			s.logger.Error("fake: handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
-			writeRESTError(w, http.StatusInternalServerError, keyInternal, "internal error", nil)
+			writeRESTError(rw, http.StatusInternalServerError, keyInternal, "internal error", nil)
 		}
 	}()
 
@@ -100,67 +233,117 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if served == "" {
 		served = defaultServedAsVer
 	}
-	w.Header().Set("X-Polytomic-Version", served)
+	rw.Header().Set("X-Polytomic-Version", served)
 
-	if !s.readBody(w, r) {
-		return
+	route, pathParams, routeErr := s.val.router.FindRoute(r)
+	op := ""
+	if routeErr == nil {
+		op = route.Operation.OperationID
+	}
+	if rec != nil {
+		rec.Operation = op
+	}
+	body, bodyErr := readBody(r)
+	if rec != nil && body != nil {
+		rec.Body, rec.BodyTruncated = body, len(body) > maxLoggedBody
+		if rec.BodyTruncated {
+			rec.Body = append([]byte(nil), body[:maxLoggedBody]...)
+		}
 	}
 
-	route, pathParams, err := s.val.router.FindRoute(r)
-	if err != nil {
+	if f, ok := s.faults.take(op); ok {
+		if applyFault(rw, r, f) {
+			return
+		}
+		if f.Truncate {
+			// Serve normally into a buffer, then send half of it.
+			buf := httptest.NewRecorder()
+			s.serveAPI(buf, r, route, pathParams, routeErr, bodyErr)
+			for k, v := range buf.Header() {
+				rw.Header()[k] = v
+			}
+			writeTruncated(rw, buf.Code, buf.Body.Bytes())
+			return
+		}
+	}
+	s.serveAPI(rw, r, route, pathParams, routeErr, bodyErr)
+}
+
+// serveAPI is the fake's answer to an API request whose body has been read.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, route *routers.Route, pathParams map[string]string, routeErr, bodyErr error) {
+	if routeErr != nil {
 		// Unknown paths and methods alike: the API has no such route.
 		writeRESTError(w, http.StatusNotFound, keyNotFound, "no such API route",
 			map[string]any{"method": r.Method, "path": r.URL.Path})
 		return
 	}
-	err = openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
+	switch {
+	case errors.Is(bodyErr, errTooLarge):
+		w.Header().Set("Connection", "close")
+		writeRESTError(w, http.StatusRequestEntityTooLarge, keyTooLarge, "the request body is larger than 1 MiB",
+			map[string]any{"limit_bytes": MaxRequestBody})
+		return
+	case bodyErr != nil:
+		writeValidation(w, "body", "body", "the request body could not be read")
+		return
+	}
+	if !wait(r, s.latency) {
+		return
+	}
+	p, ok := s.authenticate(r)
+	if !ok {
+		writeUnauthorized(w, "missing or invalid credentials: send a Bearer API key or a Basic deployment key")
+		return
+	}
+	if v := r.Header.Get("X-Polytomic-Version"); s.strict && v != "" && !versionSupported(v) {
+		writeRESTError(w, http.StatusUnprocessableEntity, keyValidation,
+			"X-Polytomic-Version "+v+" is not supported",
+			map[string]any{"field": "X-Polytomic-Version", "in": "header", "supported": SupportedVersions})
+		return
+	}
+	err := openapi3filter.ValidateRequest(r.Context(), &openapi3filter.RequestValidationInput{
 		Request:    r,
 		PathParams: pathParams,
 		Route:      route,
-		Options:    &openapi3filter.Options{AuthenticationFunc: authenticate},
 	})
 	if err != nil {
-		var sec *openapi3filter.SecurityRequirementsError
-		if errors.As(err, &sec) {
-			writeUnauthorized(w, "missing or invalid credentials: send a Bearer API key or a Basic deployment key")
-			return
-		}
 		field, in, msg := validationFailure(err)
 		writeValidation(w, field, in, msg)
 		return
 	}
-	s.handler.ServeHTTP(w, r)
+	s.handler.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
 }
 
+var errTooLarge = errors.New("request body too large")
+
 // readBody reads the request body through the size cap and puts it back as
-// a re-readable reader. It answers 413 and reports false when over the cap.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) bool {
+// a re-readable reader. It returns errTooLarge over the cap.
+func readBody(r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return true
+		return nil, nil
 	}
 	if r.ContentLength > MaxRequestBody {
-		tooLarge(w)
-		return false
+		return nil, errTooLarge
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
+	var b []byte
+	var err error
+	if r.ContentLength > 0 {
+		// The usual case: one allocation of the announced size.
+		b = make([]byte, r.ContentLength)
+		_, err = io.ReadFull(r.Body, b)
+	} else {
+		b, err = io.ReadAll(io.LimitReader(r.Body, MaxRequestBody+1))
+	}
 	_ = r.Body.Close()
 	if err != nil {
-		writeValidation(w, "body", "body", "the request body could not be read")
-		return false
+		return nil, err
 	}
 	if len(b) > MaxRequestBody {
-		tooLarge(w)
-		return false
+		return nil, errTooLarge
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
-	return true
-}
-
-func tooLarge(w http.ResponseWriter) {
-	w.Header().Set("Connection", "close")
-	writeRESTError(w, http.StatusRequestEntityTooLarge, keyTooLarge, "the request body is larger than 1 MiB",
-		map[string]any{"limit_bytes": MaxRequestBody})
+	return b, nil
 }
 
 // paramError answers path and header binding failures (the generated
@@ -191,23 +374,71 @@ func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error
 // parentName is the name a parent connection has in lenient mode.
 func parentName(id uuid.UUID) string { return "Connection " + id.String() }
 
-// CreateSharedConnection implements generated.StrictServerInterface.
-func (s *Server) CreateSharedConnection(_ context.Context, req generated.CreateSharedConnectionRequestObject) (generated.CreateSharedConnectionResponseObject, error) {
+// Messages of the strict-mode answers.
+const (
+	msgRequiresPartner = "requires partner key: only partner keys and the deployment key may share connections"
+	msgNoConnection    = "connection not found"
+)
+
+// CreateSharedConnection implements generated.StrictServerInterface. In
+// strict mode it applies, in this order: 403 for an organisation key, 404 for
+// a parent that does not exist, 422 for an undeclared child organisation or
+// the parent's own organisation.
+func (s *Server) CreateSharedConnection(ctx context.Context, req generated.CreateSharedConnectionRequestObject) (generated.CreateSharedConnectionResponseObject, error) {
+	if s.beforeShare != nil {
+		s.beforeShare()
+	}
 	version := req.Params.XPolytomicVersion
+	h422 := generated.CreateSharedConnection422ResponseHeaders{XPolytomicVersion: &version}
 	if req.Body == nil || req.Body.ChildOrganizationId == uuid.Nil {
 		msg := "child_organization_id must be a non-nil UUID"
 		return generated.CreateSharedConnection422JSONResponse{
 			Body:    restError(http.StatusUnprocessableEntity, keyValidation, msg, map[string]any{"field": "child_organization_id", "in": "body"}),
-			Headers: generated.CreateSharedConnection422ResponseHeaders{XPolytomicVersion: &version},
+			Headers: h422,
 		}, nil
 	}
-	name := parentName(req.ParentConnectionId)
+	parent := req.ParentConnectionId
+	child := req.Body.ChildOrganizationId
+	name := parentName(parent)
+	var connType *generated.ConnectionType
+	if s.strict {
+		p := principalFrom(ctx)
+		if !p.mayShare() {
+			return generated.CreateSharedConnection403JSONResponse{
+				Body:    restError(http.StatusForbidden, "forbidden", msgRequiresPartner, nil),
+				Headers: generated.CreateSharedConnection403ResponseHeaders{XPolytomicVersion: &version},
+			}, nil
+		}
+		pc, ok := s.conns[parent]
+		if !ok {
+			return generated.CreateSharedConnection404JSONResponse{
+				Body:    restError(http.StatusNotFound, keyNotFound, msgNoConnection, map[string]any{"parent_connection_id": parent.String()}),
+				Headers: generated.CreateSharedConnection404ResponseHeaders{XPolytomicVersion: &version},
+			}, nil
+		}
+		if _, ok := s.orgs[child]; !ok {
+			return generated.CreateSharedConnection422JSONResponse{
+				Body: restError(http.StatusUnprocessableEntity, keyValidation, "child_organization_id is not an organization of this partner",
+					map[string]any{"field": "child_organization_id", "in": "body"}),
+				Headers: h422,
+			}, nil
+		}
+		if child == pc.OrganizationID {
+			return generated.CreateSharedConnection422JSONResponse{
+				Body: restError(http.StatusUnprocessableEntity, keyValidation, "child_organization_id is the parent connection's own organization",
+					map[string]any{"field": "child_organization_id", "in": "body"}),
+				Headers: h422,
+			}, nil
+		}
+		name = pc.Name
+		if pc.Type != "" {
+			connType = &generated.ConnectionType{Id: &pc.Type}
+		}
+	}
 	if req.Body.Name != nil {
 		name = *req.Body.Name
 	}
 	id := uuid.New()
-	parent := req.ParentConnectionId
-	child := req.Body.ChildOrganizationId
 	created := s.now().UTC().Truncate(time.Second)
 	status, saved := "healthy", true
 	c := generated.Connection{
@@ -219,6 +450,7 @@ func (s *Server) CreateSharedConnection(_ context.Context, req generated.CreateS
 		Saved:              &saved,
 		CreatedAt:          &created,
 		UpdatedAt:          &created,
+		Type:               connType,
 	}
 	s.mu.Lock()
 	s.shares[parent] = append(s.shares[parent], c)
@@ -229,13 +461,33 @@ func (s *Server) CreateSharedConnection(_ context.Context, req generated.CreateS
 	}, nil
 }
 
-// ListSharedConnections implements generated.StrictServerInterface.
-func (s *Server) ListSharedConnections(_ context.Context, req generated.ListSharedConnectionsRequestObject) (generated.ListSharedConnectionsResponseObject, error) {
+// ListSharedConnections implements generated.StrictServerInterface. In
+// strict mode an unknown parent is 404, and an organisation key sees only
+// the copies in its own organisation (404 when it owns neither the parent
+// nor any copy of it).
+func (s *Server) ListSharedConnections(ctx context.Context, req generated.ListSharedConnectionsRequestObject) (generated.ListSharedConnectionsResponseObject, error) {
 	version := req.Params.XPolytomicVersion
+	parent := req.ParentConnectionId
+	p := principalFrom(ctx)
+	filter := s.strict && p.kind == OrganizationKey
 	s.mu.Lock()
-	list := make([]generated.Connection, len(s.shares[req.ParentConnectionId]))
-	copy(list, s.shares[req.ParentConnectionId])
+	all := s.shares[parent]
+	list := make([]generated.Connection, 0, len(all))
+	for _, c := range all {
+		if !filter || *c.OrganizationId == p.org {
+			list = append(list, c)
+		}
+	}
 	s.mu.Unlock()
+	if s.strict {
+		pc, ok := s.conns[parent]
+		if !ok || (filter && pc.OrganizationID != p.org && len(list) == 0) {
+			return generated.ListSharedConnections404JSONResponse{
+				Body:    restError(http.StatusNotFound, keyNotFound, msgNoConnection, map[string]any{"parent_connection_id": parent.String()}),
+				Headers: generated.ListSharedConnections404ResponseHeaders{XPolytomicVersion: &version},
+			}, nil
+		}
+	}
 	return generated.ListSharedConnections200JSONResponse{
 		Body:    generated.ConnectionListEnvelope{Data: list},
 		Headers: generated.ListSharedConnections200ResponseHeaders{XPolytomicVersion: &version},

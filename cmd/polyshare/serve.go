@@ -12,25 +12,59 @@ import (
 	"github.com/polyshare/polyshare/fake"
 )
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", `Usage: polyshare serve [--addr 127.0.0.1:8080]
+// shutdownGrace is how long in-flight requests get to finish on shutdown.
+const shutdownGrace = 10 * time.Second
 
-Runs the fake Polytomic API until SIGINT or SIGTERM. It prints
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", `Usage: polyshare serve [--addr 127.0.0.1:8080] [--config FILE] [--latency 50ms] [--access-log]
+
+Runs the fake Polytomic API until SIGINT or SIGTERM, then stops accepting
+connections and lets in-flight requests finish (up to 10s). It prints
 "listening on http://HOST:PORT" once it accepts connections.
+
+Without --config the fake is lenient: any Bearer token or Basic user, any
+version, every parent connection exists. A YAML or JSON --config declaring
+organizations, connections and keys makes it strict (see README.md).
+
+The control API lives under /__polyshare/: GET health, GET|DELETE requests
+(the request log), GET|POST|DELETE faults (scripted failures), POST reset.
 
 Example:
   polyshare serve --addr 127.0.0.1:8080 &
   curl -X POST http://127.0.0.1:8080/api/connections/248df4b7-aa70-47b8-a036-33ac447e668d/share \
       -u "key:" -H "X-Polytomic-Version: 2024-02-08" -H "Content-Type: application/json" \
-      -d '{"child_organization_id":"0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c"}'`, stderr)
+      -d '{"child_organization_id":"0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c"}'
+  curl http://127.0.0.1:8080/__polyshare/health`, stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
+	config := fs.String("config", "", "YAML or JSON file declaring organizations, connections and keys (strict mode)")
+	latency := fs.Duration("latency", 0, "delay every API request by this long, e.g. 50ms")
+	accessLog := fs.Bool("access-log", false, "log one line per request to stderr (method, path, status, duration; never headers)")
+	logSize := fs.Int("request-log-size", fake.DefaultRequestLogSize, "how many requests /__polyshare/requests keeps (0: none)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	srv, err := fake.New()
+	if *latency < 0 || *logSize < 0 {
+		fmt.Fprintln(stderr, "polyshare serve: --latency and --request-log-size must not be negative")
+		return exitUsage
+	}
+	opts := []fake.Option{fake.WithLatency(*latency), fake.WithRequestLogSize(*logSize)}
+	if *accessLog {
+		opts = append(opts, fake.WithAccessLog(stderr))
+	}
+	if *config != "" {
+		cfg, err := fake.LoadConfig(*config)
+		if err != nil {
+			fmt.Fprintf(stderr, "polyshare serve: %v\n", err)
+			return exitUsage
+		}
+		opts = append(opts, fake.WithConfig(cfg))
+		fmt.Fprintf(stderr, "polyshare serve: strict mode: %d organizations, %d connections, %d keys\n",
+			len(cfg.Organizations), len(cfg.Connections), len(cfg.Keys))
+	}
+	srv, err := fake.New(opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "polyshare serve: %v\n", err)
-		return exitTransport
+		return exitUsage
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -41,7 +75,7 @@ Example:
 }
 
 // serve runs handler on ln until ctx ends, then shuts down gracefully:
-// in-flight requests get up to 10 seconds to finish.
+// in-flight requests get up to shutdownGrace to finish.
 func serve(ctx context.Context, ln net.Listener, handler http.Handler, stdout, stderr io.Writer) int {
 	hs := &http.Server{
 		Handler:           handler,
@@ -57,7 +91,7 @@ func serve(ctx context.Context, ln net.Listener, handler http.Handler, stdout, s
 		return exitTransport
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		fmt.Fprintf(stderr, "polyshare serve: shutdown: %v\n", err)
