@@ -1,7 +1,7 @@
 # Each target is one command a reader could type by hand.
 GO ?= go
 
-.PHONY: all generate check-generated lint test demo
+.PHONY: all generate check-generated lint test demo bench bench-client bench-footprint bench-throughput
 
 all: check-generated lint test
 
@@ -26,3 +26,18 @@ test:
 ## demo: share and list a connection through an in-process fake
 demo:
 	$(GO) run ./cmd/polyshare demo
+
+## bench: every benchmark table with ratios (code in bench/, its own module; results in BENCHMARKS.md)
+bench: bench-client bench-footprint bench-throughput
+
+## bench-client: per-call cost of share and list: raw net/http, generated, wrapper, ogen; and the share handlers in process
+bench-client:
+	cd bench && $(GO) test -run '^$$' -bench . -benchtime 5000x -count 6 ./client ./server | $(GO) run ./cmd/benchtable
+
+## bench-footprint: binary size of a wrapper-only program vs raw net/http, and proof kin-openapi and the fake are not linked
+bench-footprint:
+	cd bench && $(GO) run ./cmd/footprint
+
+## bench-throughput: share requests/s on 127.0.0.1: raw handler, fake without and with validation, Prism (needs npm ci --prefix contract)
+bench-throughput:
+	cd bench && $(GO) run ./cmd/throughput

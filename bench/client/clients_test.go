@@ -204,12 +204,22 @@ func generatedCaller(tb testing.TB, hc *http.Client, base string) caller {
 // --- (3) the wrapper ---
 
 func wrapperCaller(tb testing.TB, hc *http.Client, base string) caller {
+	return wrapperCallerWith(tb, hc, base, wrapperExtraOptions...)
+}
+
+// wrapperNoRetriesCaller isolates what the retry machinery costs: the same
+// wrapper with WithoutRetries and WithoutIdempotencyKeys.
+func wrapperNoRetriesCaller(tb testing.TB, hc *http.Client, base string) caller {
+	return wrapperCallerWith(tb, hc, base, wrapperNoRetryOptions...)
+}
+
+func wrapperCallerWith(tb testing.TB, hc *http.Client, base string, extra ...wrapper.Option) caller {
 	c, err := wrapper.New(append([]wrapper.Option{
 		wrapper.WithBaseURL(base),
 		wrapper.WithAPIKey(apiKey),
 		wrapper.WithAPIVersion(version),
 		wrapper.WithHTTPClient(hc),
-	}, wrapperExtraOptions...)...)
+	}, extra...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -290,6 +300,7 @@ var clients = []struct {
 	{"Raw", func(_ testing.TB, hc *http.Client, base string) caller { return rawCaller(hc, base) }},
 	{"Generated", generatedCaller},
 	{"Wrapper", wrapperCaller},
+	{"WrapperNoRetries", wrapperNoRetriesCaller},
 	{"Ogen", ogenCaller},
 }
 
@@ -360,4 +371,3 @@ func BenchmarkList(b *testing.B) {
 		})
 	}
 }
-
