@@ -55,6 +55,11 @@ func loadValidator() (*validator, error) {
 		for _, item := range doc.Paths.Map() {
 			for _, op := range item.Operations() {
 				op.Security = nil
+				// oapi-codegen embeds the ids Go-cased (CreateSharedConnection);
+				// the fake names operations as openapi.yaml does.
+				if id := op.OperationID; id != "" {
+					op.OperationID = strings.ToLower(id[:1]) + id[1:]
+				}
 			}
 		}
 		r, err := legacy.NewRouter(doc)
