@@ -1,7 +1,7 @@
 # Each target is one command a reader could type by hand.
 GO ?= go
 
-.PHONY: all generate check-generated lint test demo bench bench-client bench-footprint bench-throughput
+.PHONY: all generate check-generated lint test contract demo bench bench-client bench-footprint bench-throughput
 
 all: check-generated lint test
 
@@ -22,6 +22,12 @@ lint:
 ## test: the whole Go test suite, with the race detector
 test:
 	$(GO) test -race ./...
+
+## contract: spec lint (Spectral, Redocly), then the wrapper against Prism's mock and the conformance
+## scenario through Prism's proxy in front of the fake (needs Node and npm; tools pinned in contract/)
+contract:
+	bash contract/lint.sh
+	bash contract/prism.sh
 
 ## demo: share and list a connection through an in-process fake
 demo:
