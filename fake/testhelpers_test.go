@@ -24,7 +24,8 @@ type result struct {
 }
 
 // call sends one request straight to s.ServeHTTP; headers are name, value
-// pairs. It fails the test when the body is not a JSON object.
+// pairs. It marks the test failed when the body is not a JSON object (with
+// Errorf, so that it may run on any goroutine).
 func call(t testing.TB, s http.Handler, method, path, body string, headers ...string) result {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -38,7 +39,7 @@ func call(t testing.TB, s http.Handler, method, path, body string, headers ...st
 	s.ServeHTTP(rec, req)
 	r := result{status: rec.Code, header: rec.Header(), body: rec.Body.String()}
 	if err := json.Unmarshal(rec.Body.Bytes(), &r.json); err != nil {
-		t.Fatalf("%s %s: body is not a JSON object: %q", method, path, r.body)
+		t.Errorf("%s %s: body is not a JSON object: %q", method, path, r.body)
 	}
 	return r
 }
