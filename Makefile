@@ -1,7 +1,7 @@
 # Each target is one command a reader could type by hand.
 GO ?= go
 
-.PHONY: all generate check-generated lint test contract demo bench bench-client bench-footprint bench-throughput
+.PHONY: all generate check-generated lint test fuzz contract demo bench bench-client bench-footprint bench-throughput
 
 all: check-generated lint test
 
@@ -22,6 +22,11 @@ lint:
 ## test: the whole Go test suite, with the race detector
 test:
 	$(GO) test -race ./...
+
+## fuzz: the fake's fuzz test beyond its seed corpus (make test runs only the seeds); FUZZTIME=10m for longer
+FUZZTIME ?= 2m
+fuzz:
+	$(GO) test ./fake -run '^$$' -fuzz FuzzServeHTTP -fuzztime $(FUZZTIME)
 
 ## contract: spec lint (Spectral, Redocly), then the wrapper against Prism's mock and the conformance
 ## scenario through Prism's proxy in front of the fake (needs Node and npm; tools pinned in contract/)
