@@ -101,11 +101,12 @@ for name in TestPrismMock TestPrismProxy; do
   fi
 done
 
-# Prism's own log is the second witness: any violation it logged fails the run.
+# Prism's own log is the second witness: any violation it logged, or any
+# answer it made up instead of passing one on (--errors), fails the run.
 for log in mock proxy; do
-  if grep -q 'Violation:' "$tmp/$log.log"; then
-    echo "prism: the $log logged violations:" >&2
-    grep 'Violation:' "$tmp/$log.log" >&2
+  if grep -qE 'Violation:|Request terminated with error' "$tmp/$log.log"; then
+    echo "prism: the $log logged violations or errors:" >&2
+    grep -E 'Violation:|Request terminated with error' "$tmp/$log.log" | cut -c1-400 >&2
     status=1
   fi
 done
