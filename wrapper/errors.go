@@ -116,6 +116,25 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// redact applies scrub to every field Error() shows. The raw body is
+// scrubbed before decoding too, but a JSON escape (\u002d for '-') can
+// spell the secret in the body without its bytes appearing there.
+func (e *APIError) redact(scrub func(string) string) {
+	for _, p := range []*string{&e.Body, &e.RequestID} {
+		*p = scrub(*p)
+	}
+	if e.REST != nil {
+		for _, p := range []*string{e.REST.Key, e.REST.Message} {
+			if p != nil {
+				*p = scrub(*p)
+			}
+		}
+	}
+	if e.Unauthorized != nil && e.Unauthorized.Error != nil {
+		*e.Unauthorized.Error = scrub(*e.Unauthorized.Error)
+	}
+}
+
 // newAPIError decodes a non-2xx answer. It never fails: what cannot be
 // decoded is kept as an excerpt.
 func newAPIError(op string, resp *http.Response, body []byte) *APIError {
@@ -175,15 +194,17 @@ func requestID(h http.Header) string {
 
 func excerpt(b []byte) string { return excerptString(string(b), maxExcerpt) }
 
-// excerptString cuts s to at most n bytes on a rune boundary.
+// excerptString cuts s to at most n bytes on a rune boundary. Invalid
+// UTF-8 is replaced first: a replacement character is three bytes, so
+// replacing after the cut could take the excerpt past n.
 func excerptString(s string, n int) string {
-	s = strings.TrimSpace(s)
+	s = strings.ToValidUTF8(strings.TrimSpace(s), "\uFFFD")
 	if len(s) <= n {
-		return strings.ToValidUTF8(s, "\uFFFD")
+		return s
 	}
 	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
-	return strings.ToValidUTF8(s[:cut], "\uFFFD")
+	return s[:cut]
 }

@@ -159,7 +159,7 @@ func (c *Client) do(ctx context.Context, x exchange) (*http.Response, error) {
 			return nil, invalid(x.op, "unexpected status %d", resp.StatusCode)
 		default:
 			e := newAPIError(x.op, resp, c.cred.scrub(body))
-			e.RequestID = string(c.cred.scrub([]byte(e.RequestID)))
+			e.redact(c.cred.scrubString)
 			e.Attempts = n
 			final = e
 			retry = retryableStatus(resp.StatusCode, x.keyed)

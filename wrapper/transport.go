@@ -49,6 +49,8 @@ func (c credentials) scrub(b []byte) []byte {
 	return b
 }
 
+func (c credentials) scrubString(s string) string { return string(c.scrub([]byte(s))) }
+
 // authTransport adds the credential to requests for the configured host
 // only. A RoundTripper runs again for every redirect hop; checking the
 // host here keeps net/http's rule that credentials do not follow a redirect
