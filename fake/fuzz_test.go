@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // goErrorText are fragments of Go's own error strings (encoding/json,
@@ -63,6 +66,26 @@ func FuzzServeHTTP(f *testing.F) {
 			if bytes.Contains(out, []byte(frag)) {
 				t.Fatalf("%s %q: Go error text %q in body: %s", method, path, frag, out)
 			}
+		}
+	})
+}
+
+// The hand-written uuid format check accepts exactly what kin-openapi's
+// RFC 9562 pattern accepts.
+func FuzzUUIDFormatMatchesKinPattern(f *testing.F) {
+	re := regexp.MustCompile(openapi3.FormatOfStringForUUIDOfRFC9562)
+	for _, s := range []string{
+		tParent, strings.ToUpper(tParent), "0189f3a2-7c21-7abc-89de-abc123456789",
+		"00000000-0000-0000-0000-000000000000", "ffffffff-FFFF-ffff-ffff-ffffffffffff",
+		"248df4b7-aa70-97b8-a036-33ac447e668d", "248df4b7-aa70-47b8-c036-33ac447e668d",
+		"248df4b7-aa70-47b8-a036-33ac447e668", "248df4b7aa7047b8a03633ac447e668d", "{248df4b7-aa70-47b8-a036-33ac447e668d}",
+		"248df4b7-aa70-47b8-a036-33ac447e668g", "00000000-0000-0000-0000-00000000000f", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := isRFC9562UUID(s), re.MatchString(s); got != want {
+			t.Fatalf("isRFC9562UUID(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }
