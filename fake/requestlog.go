@@ -47,7 +47,8 @@ func (rr RequestRecord) MarshalJSON() ([]byte, error) {
 	}{plain(rr), string(rr.Body)})
 }
 
-// requestLog is a fixed-size ring of the newest records.
+// requestLog is a fixed-size ring of the newest records. Records hold the
+// request's own header map; records() hands out redacted copies.
 type requestLog struct {
 	mu    sync.Mutex
 	ring  []RequestRecord
@@ -77,7 +78,9 @@ func (l *requestLog) records() []RequestRecord {
 	out := make([]RequestRecord, 0, l.count)
 	start := (l.next - l.count + len(l.ring)) % max(len(l.ring), 1)
 	for i := range l.count {
-		out = append(out, l.ring[(start+i)%len(l.ring)])
+		rec := l.ring[(start+i)%len(l.ring)]
+		rec.Header = redactHeader(rec.Header)
+		out = append(out, rec)
 	}
 	return out
 }

@@ -23,6 +23,12 @@ type validator struct {
 	router routers.Router
 }
 
+// validateOptions are the request-validation options. KeepValidatedValue
+// hands the decoded, validated body to the generated strict handler
+// (oapi-codegen's runtime binds it from there), so a share body is decoded
+// once per request, not twice. The spec declares no defaults to set.
+var validateOptions = openapi3filter.Options{KeepValidatedValue: true, SkipSettingDefaults: true}
+
 var (
 	validatorOnce sync.Once
 	sharedVal     *validator
