@@ -162,7 +162,12 @@ func (s *Server) idempotency(f generated.StrictHandlerFunc, operationID string) 
 		case idemDone:
 			return prev, nil
 		case idemInFlight:
-			return conflictResponse{version: version}, nil
+			return generated.CreateSharedConnection409JSONResponse{
+				Body: restError(http.StatusConflict, "idempotency_key_in_use",
+					"a request with this Idempotency-Key is still being handled; retry later",
+					map[string]any{"field": "Idempotency-Key", "in": "header"}),
+				Headers: generated.CreateSharedConnection409ResponseHeaders{XPolytomicVersion: &version},
+			}, nil
 		case idemMismatch:
 			return generated.CreateSharedConnection422JSONResponse{
 				Body: restError(http.StatusUnprocessableEntity, "idempotency_key_reused",
@@ -194,16 +199,4 @@ type firstResponse struct{ rr *recordedResponse }
 
 func (fr firstResponse) VisitCreateSharedConnectionResponse(w http.ResponseWriter) error {
 	return fr.rr.write(w, false)
-}
-
-// conflictResponse is the 409 for a key whose first request is still being
-// handled. The spec documents it on the Idempotency-Key parameter.
-type conflictResponse struct{ version string }
-
-func (c conflictResponse) VisitCreateSharedConnectionResponse(w http.ResponseWriter) error {
-	w.Header().Set("X-Polytomic-Version", c.version)
-	writeRESTError(w, http.StatusConflict, "idempotency_key_in_use",
-		"a request with this Idempotency-Key is still being handled; retry later",
-		map[string]any{"field": "Idempotency-Key", "in": "header"})
-	return nil
 }

@@ -647,6 +647,16 @@ type CreateSharedConnectionResponse404Headers struct {
 	XPolytomicVersion *string
 }
 
+// CreateSharedConnectionResponse409Headers the declared response headers of an HTTP 409 response for CreateSharedConnection
+type CreateSharedConnectionResponse409Headers struct {
+	XPolytomicVersion *string
+}
+
+// CreateSharedConnectionResponse413Headers the declared response headers of an HTTP 413 response for CreateSharedConnection
+type CreateSharedConnectionResponse413Headers struct {
+	XPolytomicVersion *string
+}
+
 // CreateSharedConnectionResponse422Headers the declared response headers of an HTTP 422 response for CreateSharedConnection
 type CreateSharedConnectionResponse422Headers struct {
 	XPolytomicVersion *string
@@ -668,6 +678,10 @@ type CreateSharedConnectionResponse struct {
 	JSON403 *RESTError
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *RESTError
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *RESTError
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *RESTError
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *RESTError
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -680,6 +694,10 @@ type CreateSharedConnectionResponse struct {
 	Headers403 *CreateSharedConnectionResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CreateSharedConnectionResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateSharedConnectionResponse409Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateSharedConnectionResponse413Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
 	Headers422 *CreateSharedConnectionResponse422Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -704,6 +722,16 @@ func (r CreateSharedConnectionResponse) GetJSON403() *RESTError {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r CreateSharedConnectionResponse) GetJSON404() *RESTError {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateSharedConnectionResponse) GetJSON409() *RESTError {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateSharedConnectionResponse) GetJSON413() *RESTError {
+	return r.JSON413
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -972,6 +1000,20 @@ func ParseCreateSharedConnectionResponse(rsp *http.Response) (*CreateSharedConne
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest RESTError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest RESTError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest RESTError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -1029,6 +1071,26 @@ func ParseCreateSharedConnectionResponse(rsp *http.Response) (*CreateSharedConne
 			headers.XPolytomicVersion = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateSharedConnectionResponse409Headers
+		if values := rsp.Header.Values("X-Polytomic-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Polytomic-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XPolytomicVersion = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateSharedConnectionResponse413Headers
+		if values := rsp.Header.Values("X-Polytomic-Version"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Polytomic-Version", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XPolytomicVersion = &value
+		}
+		response.Headers413 = &headers
 	case rsp.StatusCode == 422:
 		var headers CreateSharedConnectionResponse422Headers
 		if values := rsp.Header.Values("X-Polytomic-Version"); len(values) > 0 {
@@ -1552,6 +1614,54 @@ func (response CreateSharedConnection404JSONResponse) VisitCreateSharedConnectio
 		w.Header().Set("X-Polytomic-Version", fmt.Sprint(*response.Headers.XPolytomicVersion))
 	}
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSharedConnection409ResponseHeaders struct {
+	XPolytomicVersion *string
+}
+
+type CreateSharedConnection409JSONResponse struct {
+	Body    RESTError
+	Headers CreateSharedConnection409ResponseHeaders
+}
+
+func (response CreateSharedConnection409JSONResponse) VisitCreateSharedConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XPolytomicVersion != nil {
+		w.Header().Set("X-Polytomic-Version", fmt.Sprint(*response.Headers.XPolytomicVersion))
+	}
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSharedConnection413ResponseHeaders struct {
+	XPolytomicVersion *string
+}
+
+type CreateSharedConnection413JSONResponse struct {
+	Body    RESTError
+	Headers CreateSharedConnection413ResponseHeaders
+}
+
+func (response CreateSharedConnection413JSONResponse) VisitCreateSharedConnectionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XPolytomicVersion != nil {
+		w.Header().Set("X-Polytomic-Version", fmt.Sprint(*response.Headers.XPolytomicVersion))
+	}
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }
