@@ -160,8 +160,8 @@ func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.
 	if key != "" {
 		params.IdempotencyKey = &key
 	}
-	resp, err := c.do(ctx, exchange{
-		op: op, method: http.MethodPost, path: c.base.Path + "/api/connections/" + parent.String() + "/share",
+	resp, body, err := c.do(ctx, exchange{
+		op: op, method: http.MethodPost, parent: parent, suffix: "/share",
 		repeatable: key != "", keyed: key != "",
 		send: func(ctx context.Context) (*http.Response, error) {
 			return c.gen.CreateSharedConnectionWithBody(ctx, parent, params, "application/json", bytes.NewReader(buf), editors...)
@@ -170,17 +170,14 @@ func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.
 	if err != nil {
 		return uuid.Nil, err
 	}
-	parsed, err := generated.ParseCreateSharedConnectionResponse(resp)
-	if err != nil {
-		return uuid.Nil, bodyError(op, err)
+	var env generated.SharedConnectionEnvelope
+	if err := decode200(op, resp, body, &env); err != nil {
+		return uuid.Nil, err
 	}
-	if parsed.JSON200 == nil {
-		return uuid.Nil, invalid(op, "answer is not a JSON body (Content-Type %q)", parsed.ContentType())
-	}
-	if parsed.JSON200.Data.Id == uuid.Nil {
+	if env.Data.Id == uuid.Nil {
 		return uuid.Nil, invalid(op, "answer lacks data.id")
 	}
-	return parsed.JSON200.Data.Id, nil
+	return env.Data.Id, nil
 }
 
 // ListSharedConnections returns the shared copies of the parent connection.
@@ -194,8 +191,8 @@ func (c *Client) ListSharedConnections(ctx context.Context, parent uuid.UUID, op
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, exchange{
-		op: op, method: http.MethodGet, path: c.base.Path + "/api/connections/" + parent.String() + "/shared",
+	resp, body, err := c.do(ctx, exchange{
+		op: op, method: http.MethodGet, parent: parent, suffix: "/shared",
 		repeatable: true,
 		send: func(ctx context.Context) (*http.Response, error) {
 			return c.gen.ListSharedConnections(ctx, parent, nil, editors...)
@@ -204,17 +201,26 @@ func (c *Client) ListSharedConnections(ctx context.Context, parent uuid.UUID, op
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := generated.ParseListSharedConnectionsResponse(resp)
-	if err != nil {
-		return nil, bodyError(op, err)
+	var env generated.ConnectionListEnvelope
+	if err := decode200(op, resp, body, &env); err != nil {
+		return nil, err
 	}
-	if parsed.JSON200 == nil {
-		return nil, invalid(op, "answer is not a JSON body (Content-Type %q)", parsed.ContentType())
-	}
-	if parsed.JSON200.Data == nil {
+	if env.Data == nil {
 		return nil, invalid(op, "answer lacks data")
 	}
-	return parsed.JSON200.Data, nil
+	return env.Data, nil
+}
+
+// decode200 decodes the body of a 200 into one of the generated envelope
+// types. The body has already been read through the cap; it is decoded once.
+func decode200(op string, resp *http.Response, body []byte, v any) error {
+	if ct := resp.Header.Get("Content-Type"); !strings.Contains(ct, "json") {
+		return invalid(op, "answer is not a JSON body (Content-Type %q)", ct)
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return bodyError(op, err)
+	}
+	return nil
 }
 
 // transportError reports a call that got no usable answer: the connection

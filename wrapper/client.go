@@ -238,11 +238,12 @@ func New(opts ...Option) (*Client, error) {
 	if cfg.httpClient != nil {
 		hc = *cfg.httpClient // a copy: the caller's client is never changed
 	}
-	hc.Transport = &authTransport{base: hc.Transport, host: base.Host, scheme: base.Scheme, cred: cred}
+	hc.Transport = &credentialGuard{base: hc.Transport, scheme: base.Scheme, host: base.Host}
+	st := &stamp{scheme: base.Scheme, host: base.Host, authz: cred.header(), version: cfg.version}
 
 	gen, err := generated.NewClient(base.String(),
 		generated.WithHTTPClient(&hc),
-		generated.WithRequestEditorFn(stampRequest(cfg.version)),
+		generated.WithRequestEditorFn(st.edit),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("wrapper: %w", err)

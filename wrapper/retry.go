@@ -1,7 +1,6 @@
 package wrapper
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -15,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Retry defaults; see WithMaxAttempts and WithRetryWaits.
@@ -122,7 +123,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 // builds it from values fixed before the first attempt (the encoded body,
 // the Idempotency-Key), so repeats are byte-for-byte identical.
 type exchange struct {
-	op, method, path string
+	op, method string
+	// parent and suffix make the path, built only when a logger wants it.
+	parent uuid.UUID
+	suffix string
 	// repeatable: sending the request twice cannot do anything twice (a GET,
 	// or a POST carrying an Idempotency-Key).
 	repeatable bool
@@ -131,11 +135,11 @@ type exchange struct {
 }
 
 // do runs the exchange, retrying what the policy allows, and returns a 200
-// response whose body has been read (through the cap) into memory. Every
+// response with its body, read (through the cap) and closed. Every
 // other outcome is an error: *APIError for a non-2xx answer, an error
 // wrapping ErrInvalidResponse for another 2xx, ErrResponseTooLarge, or the
 // transport's error. This is the only place a request is repeated.
-func (c *Client) do(ctx context.Context, x exchange) (*http.Response, error) {
+func (c *Client) do(ctx context.Context, x exchange) (*http.Response, []byte, error) {
 	attempts := 1
 	if x.repeatable {
 		attempts = c.retry.maxAttempts
@@ -153,10 +157,9 @@ func (c *Client) do(ctx context.Context, x exchange) (*http.Response, error) {
 			final = transportError(x.op, n, err)
 			retry = retryableError(err) && ctx.Err() == nil
 		case resp.StatusCode == http.StatusOK:
-			resp.Body = io.NopCloser(bytes.NewReader(body))
-			return resp, nil
+			return resp, body, nil
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			return nil, invalid(x.op, "unexpected status %d", resp.StatusCode)
+			return nil, nil, invalid(x.op, "unexpected status %d", resp.StatusCode)
 		default:
 			e := newAPIError(x.op, resp, c.cred.scrub(body))
 			e.redact(c.cred.scrubString)
@@ -166,7 +169,7 @@ func (c *Client) do(ctx context.Context, x exchange) (*http.Response, error) {
 			wait, fromServer = retryAfter(resp.Header, time.Now())
 		}
 		if !retry || n >= attempts {
-			return nil, final
+			return nil, nil, final
 		}
 		if !fromServer {
 			wait = c.retry.backoff(n)
@@ -178,7 +181,7 @@ func (c *Client) do(ctx context.Context, x exchange) (*http.Response, error) {
 				slog.Bool("retry_after", fromServer))
 		}
 		if werr := sleep(ctx, wait); werr != nil {
-			return nil, fmt.Errorf("%w (stopped waiting %s before attempt %d: %w)", final, wait, n+1, werr)
+			return nil, nil, fmt.Errorf("%w (stopped waiting %s before attempt %d: %w)", final, wait, n+1, werr)
 		}
 	}
 }
@@ -222,7 +225,8 @@ func (c *Client) logAttempt(ctx context.Context, x exchange, n int, resp *http.R
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("op", x.op), slog.String("method", x.method), slog.String("path", x.path),
+		slog.String("op", x.op), slog.String("method", x.method),
+		slog.String("path", c.base.Path+"/api/connections/"+x.parent.String()+x.suffix),
 		slog.Int("attempt", n), slog.Duration("duration", d),
 	}
 	if resp != nil {

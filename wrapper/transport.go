@@ -17,13 +17,12 @@ type credentials struct {
 func (credentials) String() string   { return "[credentials redacted]" }
 func (credentials) GoString() string { return "[credentials redacted]" }
 
-func (c credentials) apply(h http.Header) {
+// header is the Authorization value for the credential.
+func (c credentials) header() string {
 	if c.bearer != "" {
-		h.Set("Authorization", "Bearer "+c.bearer)
-		return
+		return "Bearer " + c.bearer
 	}
-	r := &http.Request{Header: h}
-	r.SetBasicAuth(c.basicUser, "")
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.basicUser+":"))
 }
 
 // minScrubLen keeps scrub from mangling messages around a very short key,
@@ -51,36 +50,43 @@ func (c credentials) scrub(b []byte) []byte {
 
 func (c credentials) scrubString(s string) string { return string(c.scrub([]byte(s))) }
 
-// authTransport adds the credential to requests for the configured host
-// only. A RoundTripper runs again for every redirect hop; checking the
-// host here keeps net/http's rule that credentials do not follow a redirect
-// to another host.
-type authTransport struct {
-	base   http.RoundTripper
-	scheme string
-	host   string
-	cred   credentials
+// stamp is the request editor applied to every request the generated client
+// builds: it sets the credential, the client's API version (exactly one
+// header) and the User-Agent, in one place. The credential goes only to the
+// configured scheme and host.
+type stamp struct {
+	scheme, host string
+	authz        string // the Authorization value, built once
+	version      string
 }
 
-func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (s *stamp) edit(_ context.Context, req *http.Request) error {
+	h := req.Header
+	h.Set("X-Polytomic-Version", s.version)
+	h.Set("User-Agent", UserAgent)
+	if req.URL.Scheme == s.scheme && req.URL.Host == s.host {
+		h.Set("Authorization", s.authz)
+	}
+	return nil
+}
+
+// credentialGuard is the transport under the client. net/http already drops
+// Authorization when a redirect leaves the host; the guard also drops it for
+// a redirect that stays on a subdomain or downgrades https to http, so the
+// credential only ever travels to the configured scheme and host.
+type credentialGuard struct {
+	base         http.RoundTripper
+	scheme, host string
+}
+
+func (t *credentialGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := t.base
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	if req.URL.Scheme != t.scheme || req.URL.Host != t.host {
-		return base.RoundTrip(req)
+	if (req.URL.Scheme != t.scheme || req.URL.Host != t.host) && req.Header.Get("Authorization") != "" {
+		req = req.Clone(req.Context()) // a RoundTripper must not modify its request
+		req.Header.Del("Authorization")
 	}
-	r := req.Clone(req.Context()) // a RoundTripper must not modify its request
-	t.cred.apply(r.Header)
-	return base.RoundTrip(r)
-}
-
-// stampRequest is the request editor applied to every request: it sets the
-// client's API version (exactly one header) and the User-Agent.
-func stampRequest(version string) func(context.Context, *http.Request) error {
-	return func(_ context.Context, req *http.Request) error {
-		req.Header.Set("X-Polytomic-Version", version)
-		req.Header.Set("User-Agent", UserAgent)
-		return nil
-	}
+	return base.RoundTrip(req)
 }
