@@ -7,6 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"strings"
+	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,28 +73,79 @@ func (f *apiFlags) client(getenv func(string) string) (*wrapper.Client, error) {
 	default:
 		return nil, errors.New("no credential: set POLYTOMIC_API_KEY (partner or API key) or POLYTOMIC_DEPLOYMENT_KEY (on-premises)")
 	}
-	return wrapper.New(opts...)
+	c, err := wrapper.New(opts...)
+	if err != nil {
+		return nil, cliTerms(err)
+	}
+	return c, nil
+}
+
+// cliTerms rewords the client library's constructor errors, which name Go
+// options, in terms of the flags that set them. Only the message changes.
+func cliTerms(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "wrapper: ")
+	switch {
+	case strings.Contains(msg, "WithInsecureHTTP"):
+		msg = strings.ReplaceAll(msg, "WithInsecureHTTP", "--insecure-http")
+	case strings.Contains(msg, "base URL"):
+		msg += " (set --url or POLYTOMIC_URL, e.g. https://app.polytomic.com)"
+	case strings.Contains(msg, "API version"):
+		msg += " (set --api-version or POLYTOMIC_VERSION, e.g. " + wrapper.DefaultAPIVersion + ")"
+	}
+	return errors.New(msg)
 }
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "%s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "%s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintf(fs.Output(), "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
+}
+
+// The values of --output: json prints the API's answer as it came (the
+// default, for scripts); table prints an aligned table for people.
+const (
+	outputJSON  = "json"
+	outputTable = "table"
+)
+
+// registerOutput adds --output to a command that prints API results.
+func registerOutput(fs *flag.FlagSet) *string {
+	return fs.String("output", outputJSON, "how to print the result: json (the API's answer) or table (aligned columns)")
+}
+
+// checkOutput rejects an --output value before anything is sent.
+func checkOutput(v string) error {
+	if v != outputJSON && v != outputTable {
+		return fmt.Errorf("--output %q is not json or table", v)
+	}
+	return nil
 }
 
 // parseFlags parses args; it returns done=true with the exit code when the
 // command should stop (help asked for, or a usage error).
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
+	// The flag package prints the usage itself, to stderr, on -help and on
+	// every error; help belongs on stdout, and an error is clearer alone.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.Usage()
 			return exitOK, true
 		}
+		fmt.Fprintf(fs.Output(), "Run 'polyshare %s --help' for its flags.\n", fs.Name())
 		return exitUsage, true
 	}
 	if fs.NArg() > 0 {
@@ -119,10 +174,34 @@ func usageError(stderr io.Writer, cmd string, err error) int {
 	return exitUsage
 }
 
-// callError reports an error from the API call and picks the exit code.
+// callError reports an error from the API call on one line, with a hint at
+// what to do about it when there is one, and picks the exit code.
 func callError(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "polyshare %s: %v\n", cmd, err)
+	if h := hint(cmd, err); h != "" {
+		fmt.Fprintf(stderr, "polyshare %s: %v (%s)\n", cmd, err, h)
+	} else {
+		fmt.Fprintf(stderr, "polyshare %s: %v\n", cmd, err)
+	}
 	return exitCode(err)
+}
+
+// hint suggests what to check after a failed call, or returns "" when the
+// error says it all.
+func hint(cmd string, err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer in time: raise --timeout, or check --url / POLYTOMIC_URL"
+	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr):
+		return "check --url / POLYTOMIC_URL: is the API running at that address?"
+	case errors.Is(err, wrapper.ErrUnauthorized):
+		return "check the key in POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY"
+	case errors.Is(err, wrapper.ErrForbidden) && cmd == "share":
+		return "sharing needs a partner key, or on-premises the deployment key"
+	case errors.Is(err, wrapper.ErrNotFound):
+		return "check --parent: no connection with that id is visible to this key"
+	}
+	return ""
 }
 
 // exitCode maps a call's error to the exit code: 2 when the call refused its
@@ -144,25 +223,79 @@ func exitCode(err error) int {
 	}
 }
 
-func printJSON(w io.Writer, v any) {
+func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	return enc.Encode(v)
+}
+
+// printShare prints the result of share: the API's answer, or a table of
+// the new copy.
+func printShare(w io.Writer, format string, id, parent, child uuid.UUID) error {
+	if format == outputJSON {
+		return printJSON(w, generated.SharedConnectionEnvelope{Data: generated.SharedConnectionRef{Id: id}})
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tPARENT\tORGANIZATION")
+	fmt.Fprintf(tw, "%s\t%s\t%s\n", id, parent, child)
+	return tw.Flush()
+}
+
+// printList prints the result of list: the API's answer, or a table with
+// one shared copy a line, oldest first.
+func printList(w io.Writer, format string, list []wrapper.Connection) error {
+	if format == outputJSON {
+		return printJSON(w, generated.ConnectionListEnvelope{Data: list})
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tORGANIZATION\tTYPE\tSTATUS\tCREATED")
+	for _, c := range list {
+		created := "-"
+		if c.CreatedAt != nil {
+			created = c.CreatedAt.UTC().Format(time.RFC3339)
+		}
+		typ := "-"
+		if c.Type != nil && c.Type.Id != nil {
+			typ = *c.Type.Id
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
+			orDash(c.Id), orDash(c.Name), orDash(c.OrganizationId), typ, orDash(c.Status), created)
+	}
+	return tw.Flush()
+}
+
+// orDash formats *p, or "-" for a field the answer left out.
+func orDash[T any](p *T) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprint(*p)
+}
+
+// outputError reports a result that could not be written to stdout (a
+// closed pipe, a full disk): the call succeeded but nobody saw its answer.
+func outputError(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "polyshare %s: writing the result: %v\n", cmd, err)
+	return exitTransport
 }
 
 func runShare(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("share", `Usage: polyshare share --parent UUID --child UUID [--name NAME] [--idempotency-key KEY]
+	fs := newFlagSet("share", `Usage: polyshare share --parent UUID --child UUID [--name NAME] [--idempotency-key KEY] [--output json|table]
 
 Shares the parent connection into the child organisation (needs a partner key)
 and prints the API's answer, {"data":{"id":"<new shared connection id>"}}.
 The request carries an Idempotency-Key, the same on every retry, so a retry
 never creates a second copy.
 
+With --output table it prints the new id, the parent and the organisation
+as a table instead.
+
 Example:
   POLYTOMIC_API_KEY=... polyshare share --parent 248df4b7-aa70-47b8-a036-33ac447e668d \
       --child 0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c --name "Warehouse (Acme)"`, stderr)
 	var af apiFlags
 	af.register(fs, getenv)
+	output := registerOutput(fs)
 	parent := fs.String("parent", "", "id of the connection to share (UUID, required)")
 	child := fs.String("child", "", "id of the organisation to share into (UUID, required)")
 	name := fs.String("name", "", "name of the shared copy (default: the parent's name)")
@@ -170,6 +303,9 @@ Example:
 		"Idempotency-Key to send (8-255 of A-Z a-z 0-9 - _); repeat a share with the same key to get the first answer back (default: a fresh random key)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
+	}
+	if err := checkOutput(*output); err != nil {
+		return usageError(stderr, "share", err)
 	}
 	p, err := parseUUIDFlag("parent", *parent)
 	if err != nil {
@@ -198,23 +334,30 @@ Example:
 	if err != nil {
 		return callError(stderr, "share", err)
 	}
-	printJSON(stdout, generated.SharedConnectionEnvelope{Data: generated.SharedConnectionRef{Id: id}})
+	if err := printShare(stdout, *output, id, p, c); err != nil {
+		return outputError(stderr, "share", err)
+	}
 	return exitOK
 }
 
 func runList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("list", `Usage: polyshare list --parent UUID
+	fs := newFlagSet("list", `Usage: polyshare list --parent UUID [--output json|table]
 
 Lists the shared copies of the parent connection and prints the API's answer,
-{"data":[...]}.
+{"data":[...]}, or with --output table one copy a line: id, name,
+organisation, type, status and creation time.
 
 Example:
-  POLYTOMIC_API_KEY=... polyshare list --parent 248df4b7-aa70-47b8-a036-33ac447e668d`, stderr)
+  POLYTOMIC_API_KEY=... polyshare list --parent 248df4b7-aa70-47b8-a036-33ac447e668d --output table`, stderr)
 	var af apiFlags
 	af.register(fs, getenv)
+	output := registerOutput(fs)
 	parent := fs.String("parent", "", "id of the parent connection (UUID, required)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
+	}
+	if err := checkOutput(*output); err != nil {
+		return usageError(stderr, "list", err)
 	}
 	p, err := parseUUIDFlag("parent", *parent)
 	if err != nil {
@@ -230,6 +373,8 @@ Example:
 	if err != nil {
 		return callError(stderr, "list", err)
 	}
-	printJSON(stdout, generated.ConnectionListEnvelope{Data: list})
+	if err := printList(stdout, *output, list); err != nil {
+		return outputError(stderr, "list", err)
+	}
 	return exitOK
 }

@@ -24,7 +24,10 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 Starts the fake Polytomic API in process on a random loopback port, shares a
 connection into a child organisation through the Go client, lists the shared
-copies and prints a short report. Needs no credentials and no network.`, stderr)
+copies and prints a short report. Needs no credentials and no network.
+
+Example:
+  polyshare demo            # or, from a checkout: go run ./cmd/polyshare demo`, stderr)
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
@@ -33,7 +36,7 @@ copies and prints a short report. Needs no credentials and no network.`, stderr)
 		fmt.Fprintf(stderr, "polyshare demo: %v\n", err)
 		return exitTransport
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(stderr, "polyshare demo: %v\n", err)
 		return exitTransport

@@ -1,10 +1,11 @@
 // Command polyshare shares Polytomic connections into child organisations,
 // lists the shared copies, and runs a fake Polytomic API for tests.
 //
-//	polyshare share --parent UUID --child UUID [--name NAME]
-//	polyshare list  --parent UUID
-//	polyshare serve [--addr 127.0.0.1:8080]
+//	polyshare share --parent UUID --child UUID [--name NAME] [--output json|table]
+//	polyshare list  --parent UUID [--output json|table]
+//	polyshare serve [--addr 127.0.0.1:8080] [--config FILE]
 //	polyshare demo
+//	polyshare version
 //
 // Exit codes: 0 success; 1 the API answered with an error; 2 usage or invalid
 // input (nothing was sent); 3 network or transport failure.
@@ -39,15 +40,22 @@ Usage:
   polyshare demo                                             share and list through an in-process fake
   polyshare version                                          print the version
 
+share and list print JSON (the API's answer); --output table prints a table.
 Run 'polyshare <command> --help' for a command's flags.
 
 Environment:
   POLYTOMIC_URL             API base URL (default https://app.polytomic.com); --url overrides
-  POLYTOMIC_API_KEY         API or partner key, sent as a Bearer token
+  POLYTOMIC_API_KEY         API or partner key, sent as a Bearer token (sharing needs a partner key)
   POLYTOMIC_DEPLOYMENT_KEY  on-premises deployment key, sent as HTTP Basic
   POLYTOMIC_VERSION         X-Polytomic-Version (default 2024-02-08); --api-version overrides
 
 Exit codes: 0 success, 1 API error, 2 usage or invalid input (nothing sent), 3 network failure.
+
+Example:
+  polyshare serve --addr 127.0.0.1:8080 &
+  export POLYTOMIC_URL=http://127.0.0.1:8080 POLYTOMIC_API_KEY=any-key
+  polyshare share --parent 248df4b7-aa70-47b8-a036-33ac447e668d --child 0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c
+  polyshare list --parent 248df4b7-aa70-47b8-a036-33ac447e668d --output table
 `
 
 func main() {
@@ -73,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "demo":
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
-		return runVersion(stdout)
+		return runVersion(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -85,7 +93,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // runVersion prints the module version and VCS revision from the build
 // information, and the client library version sent in the User-Agent.
-func runVersion(stdout io.Writer) int {
+func runVersion(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("version", `Usage: polyshare version
+
+Prints the polyshare version and VCS revision (from the build information),
+the client library version sent in the User-Agent, and the Go version.
+
+Example:
+  polyshare version
+  polyshare (devel) 2796711c0a1b (client 0.1.0, go1.26.0)`, stderr)
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
+	}
 	mod, rev := "(unknown)", ""
 	goVersion := ""
 	if bi, ok := debug.ReadBuildInfo(); ok {

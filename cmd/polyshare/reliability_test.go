@@ -56,7 +56,7 @@ func relAnswer(code int, ctype, body string, header ...string) func(int, http.Re
 		}
 		w.Header().Set("Content-Type", ctype)
 		w.WriteHeader(code)
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}
 }
 

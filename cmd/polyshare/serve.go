@@ -66,7 +66,7 @@ Example:
 		fmt.Fprintf(stderr, "polyshare serve: %v\n", err)
 		return exitUsage
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "polyshare serve: cannot listen on %s: %v\n", *addr, err)
 		return exitUsage

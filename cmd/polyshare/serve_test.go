@@ -78,7 +78,7 @@ func send(t *testing.T, method, url, body string, headers ...string) (int, http.
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
 }
@@ -229,7 +229,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 			return
 		}
 		_, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		got <- answer{resp.StatusCode, err}
 	}()
 	<-entered
@@ -239,7 +239,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		if err != nil {
 			break
 		}
-		c.Close()
+		_ = c.Close()
 		if i == 1000 {
 			t.Fatal("the listener stayed open after the stop signal")
 		}
