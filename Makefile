@@ -14,10 +14,11 @@ check-generated: generate
 	git diff --exit-code -- generated
 	@test -z "$$(git status --porcelain -- generated)" || { echo "untracked files in generated/:"; git status --porcelain -- generated; exit 1; }
 
-## lint: go vet and a gofmt check
+## lint: go vet, a gofmt check, and golangci-lint (pinned in tools/go.mod; config in .golangci.yml)
 lint:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) tool -modfile=tools/go.mod golangci-lint run ./...
 
 ## test: the whole Go test suite, with the race detector
 test:

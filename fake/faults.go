@@ -208,9 +208,6 @@ func (s *Server) PendingFaults() []Fault { return s.faults.pending() }
 // ClearFaults removes every scripted fault.
 func (s *Server) ClearFaults() { s.faults.clear() }
 
-// errDropped tells ServeHTTP that a fault closed the connection.
-var errDropped = errors.New("connection dropped by a fault")
-
 // wait sleeps for d or until the request's client goes away; it reports
 // whether the full time passed.
 func wait(r *http.Request, d time.Duration) bool {

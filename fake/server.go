@@ -228,8 +228,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v) // net/http's way to abort a response: let it through
 			}
 			s.logger.Error("fake: handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
 			writeRESTError(rw, http.StatusInternalServerError, keyInternal, "internal error", nil)

@@ -88,11 +88,16 @@ func CheckIdempotencyKey(key string) error {
 		return fmt.Errorf("idempotency key has %d characters, want 8 to 255", len(key))
 	}
 	for _, r := range key {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+		if !isKeyChar(r) {
 			return errors.New("idempotency key may hold only letters, digits, '-' and '_'")
 		}
 	}
 	return nil
+}
+
+// isKeyChar reports whether r may appear in an Idempotency-Key.
+func isKeyChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
 }
 
 func (c *Client) callConfig(op string, opts []CallOption) (callConfig, []generated.RequestEditorFn, error) {

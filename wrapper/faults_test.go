@@ -59,7 +59,7 @@ func reply(code int, ctype, body string, header ...string) behaviour {
 			w.Header().Set("Content-Type", ctype)
 		}
 		w.WriteHeader(code)
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}
 }
 
@@ -90,12 +90,12 @@ func resetMidBody(_ int, w http.ResponseWriter, _ *http.Request) {
 	if err != nil {
 		panic(err)
 	}
-	buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"data\":{\"id\":")
-	buf.Flush()
+	_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"data\":{\"id\":")
+	_ = buf.Flush()
 	if tc, ok := conn.(*net.TCPConn); ok {
-		tc.SetLinger(0)
+		_ = tc.SetLinger(0)
 	}
-	conn.Close()
+	_ = conn.Close()
 }
 
 // hang never answers; it returns once the client has gone.
@@ -475,7 +475,7 @@ func loopbackServer(t *testing.T, h http.Handler) (string, *http.Client) {
 			t.Fatal(err)
 		}
 		addr := ln.Addr().String()
-		ln.Close()
+		_ = ln.Close()
 		return "http://" + addr, &http.Client{Transport: &http.Transport{}}
 	}
 	srv := httptest.NewServer(h)
@@ -491,7 +491,7 @@ func pipeServer(h http.Handler) (string, *http.Client, func()) {
 	var srv *http.Server
 	if h != nil {
 		srv = &http.Server{Handler: h}
-		go srv.Serve(ln)
+		go func() { _ = srv.Serve(ln) }()
 	}
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		if h == nil {
@@ -502,9 +502,9 @@ func pipeServer(h http.Handler) (string, *http.Client, func()) {
 	stop := func() {
 		tr.CloseIdleConnections()
 		if srv != nil {
-			srv.Close()
+			_ = srv.Close()
 		}
-		ln.Close()
+		_ = ln.Close()
 	}
 	// Loopback, so the client's cleartext rule is satisfied; never dialled.
 	return "http://127.0.0.1:9", &http.Client{Transport: tr}, stop

@@ -27,8 +27,8 @@ type answer struct {
 
 func (a answer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil {
-		io.Copy(io.Discard, req.Body)
-		req.Body.Close()
+		_, _ = io.Copy(io.Discard, req.Body)
+		_ = req.Body.Close()
 	}
 	h := http.Header{}
 	for k, v := range map[string]string{"Content-Type": a.ctype, "Retry-After": a.retryAfter, "X-Request-Id": a.reqID} {

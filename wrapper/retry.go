@@ -195,7 +195,7 @@ func (c *Client) attempt(ctx context.Context, x exchange) (*http.Response, []byt
 		return nil, nil, err
 	}
 	body, err := readCapped(resp.Body, c.maxBytes)
-	resp.Body.Close()
+	_ = resp.Body.Close() // read to the end or past the cap: a close error changes nothing
 	if errors.Is(err, ErrResponseTooLarge) {
 		return resp, nil, fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err)
 	}

@@ -196,7 +196,7 @@ func (r *run) listOrganizationKey() error {
 	}
 	for _, c := range got {
 		if c.OrganizationId == nil || *c.OrganizationId != CustomerB {
-			return fmt.Errorf("Customer B's key sees a copy outside Customer B: %s", describe(c))
+			return fmt.Errorf("the key of Customer B sees a copy outside Customer B: %s", describe(c))
 		}
 	}
 	return nil
@@ -300,22 +300,22 @@ func wantAPIError(err error, status int, key string) error {
 		if err == nil {
 			return fmt.Errorf("call succeeded, want a %d answer", status)
 		}
-		return fmt.Errorf("got %v, want a *wrapper.APIError with status %d", err, status)
+		return fmt.Errorf("got %w, want a *wrapper.APIError with status %d", err, status)
 	}
 	if apiErr.StatusCode != status {
-		return fmt.Errorf("status %d, want %d: %v", apiErr.StatusCode, status, apiErr)
+		return fmt.Errorf("status %d, want %d: %w", apiErr.StatusCode, status, apiErr)
 	}
 	if status == http.StatusUnauthorized {
 		u := apiErr.Unauthorized
 		if u == nil || u.Code == nil || *u.Code != status || u.Error == nil || *u.Error == "" {
-			return fmt.Errorf("401 body is not {code: 401, error, ...}: %v (body excerpt %q)", apiErr, apiErr.Body)
+			return fmt.Errorf("401 body is not {code: 401, error, ...}: %w (body excerpt %q)", apiErr, apiErr.Body)
 		}
 		return nil
 	}
 	rest := apiErr.REST
 	if rest == nil || rest.Status == nil || *rest.Status != status || rest.Key == nil || *rest.Key != key ||
 		rest.Message == nil || *rest.Message == "" {
-		return fmt.Errorf("%d body is not {key: %q, message, status: %d}: %v (body excerpt %q)", status, key, status, apiErr, apiErr.Body)
+		return fmt.Errorf("%d body is not {key: %q, message, status: %d}: %w (body excerpt %q)", status, key, status, apiErr, apiErr.Body)
 	}
 	return nil
 }
