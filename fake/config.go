@@ -31,14 +31,20 @@ type Config struct {
 
 // Organization is an organisation of the partner account.
 type Organization struct {
-	ID   uuid.UUID `json:"id" yaml:"id"`
-	Name string    `json:"name,omitempty" yaml:"name,omitempty"`
+	// ID is the organisation's id: the child_organization_id of a share.
+	ID uuid.UUID `json:"id" yaml:"id"`
+	// Name is for people reading the config; the fake does not use it.
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
 }
 
 // Connection is a configured data source that may be shared.
 type Connection struct {
-	ID             uuid.UUID `json:"id" yaml:"id"`
-	Name           string    `json:"name,omitempty" yaml:"name,omitempty"`
+	// ID is the connection's id: the parent_connection_id of a share.
+	ID uuid.UUID `json:"id" yaml:"id"`
+	// Name is the name a shared copy takes when the share names none.
+	Name string `json:"name,omitempty" yaml:"name,omitempty"`
+	// OrganizationID is the organisation that owns the connection; it
+	// must be declared, and may not receive a copy of its own connection.
 	OrganizationID uuid.UUID `json:"organization_id" yaml:"organization_id"`
 	// Type is the connection type's id, for example "postgresql".
 	Type string `json:"type,omitempty" yaml:"type,omitempty"`
@@ -64,7 +70,8 @@ const (
 // Key is a credential the fake accepts in strict mode.
 type Key struct {
 	// Key is the secret itself. It never appears in logs or error bodies.
-	Key  string  `json:"key" yaml:"key"`
+	Key string `json:"key" yaml:"key"`
+	// Kind is what the key may do, and so how it must be sent.
 	Kind KeyKind `json:"kind" yaml:"kind"`
 	// OrganizationID binds an OrganizationKey to its organisation; it must
 	// be empty for the other kinds.

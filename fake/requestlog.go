@@ -21,8 +21,10 @@ const redacted = "[REDACTED]"
 
 // RequestRecord is one request the fake received, as the request log keeps it.
 type RequestRecord struct {
-	Time   time.Time `json:"time"`
-	Method string    `json:"method"`
+	// Time is when the request arrived, by the server's clock (WithClock).
+	Time time.Time `json:"time"`
+	// Method is the HTTP method.
+	Method string `json:"method"`
 	// Path is the request path as sent (still escaped), with the query.
 	Path string `json:"path"`
 	// Operation is the spec's operation id, empty for unknown routes.
@@ -31,8 +33,9 @@ type RequestRecord struct {
 	// (Authorization keeps only its scheme).
 	Header http.Header `json:"headers"`
 	// Body is the request body, cut at 64 KiB (see BodyTruncated).
-	Body          []byte `json:"-"`
-	BodyTruncated bool   `json:"body_truncated,omitempty"`
+	Body []byte `json:"-"`
+	// BodyTruncated is set when Body was cut at 64 KiB.
+	BodyTruncated bool `json:"body_truncated,omitempty"`
 	// Status is the status of the answer; 0 when the connection was
 	// dropped before one was sent.
 	Status int `json:"status"`

@@ -70,8 +70,10 @@ type Target struct {
 
 // Step is the outcome of one step of the scenario; Err is nil when it passed.
 type Step struct {
+	// Name says what the step checks, e.g. "share with the partner key".
 	Name string
-	Err  error
+	// Err says what went wrong; nil when the step passed.
+	Err error
 }
 
 // Run runs the scenario against target as one subtest per step.
