@@ -70,7 +70,7 @@ type Target struct {
 
 // Step is the outcome of one step of the scenario; Err is nil when it passed.
 type Step struct {
-	// Name says what the step checks, e.g. "share with the partner key".
+	// Name names the step, e.g. "share-partner-key".
 	Name string
 	// Err says what went wrong; nil when the step passed.
 	Err error
