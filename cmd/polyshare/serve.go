@@ -16,7 +16,7 @@ import (
 const shutdownGrace = 10 * time.Second
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("serve", `Usage: polyshare serve [--addr 127.0.0.1:8080] [--config FILE] [--latency 50ms] [--access-log]
+	fs := newFlagSet("serve", `Usage: polyshare serve [--addr 127.0.0.1:8080] [--config FILE] [--latency 50ms] [--access-log] [--request-log-size N]
 
 Runs the fake Polytomic API until SIGINT or SIGTERM, then stops accepting
 connections and lets in-flight requests finish (up to 10s). It prints
@@ -30,7 +30,7 @@ The control API lives under /__polyshare/: GET health, GET|DELETE requests
 (the request log), GET|POST|DELETE faults (scripted failures), POST reset.
 
 Example:
-  polyshare serve --addr 127.0.0.1:8080 &
+  polyshare serve --addr 127.0.0.1:8080 &      # strict: --config fake/testdata/example-config.yaml
   curl -X POST http://127.0.0.1:8080/api/connections/248df4b7-aa70-47b8-a036-33ac447e668d/share \
       -u "key:" -H "X-Polytomic-Version: 2024-02-08" -H "Content-Type: application/json" \
       -d '{"child_organization_id":"0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c"}'
