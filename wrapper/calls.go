@@ -153,7 +153,6 @@ func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("polyshare: %s: %w", op, err)
 	}
-	params := &generated.CreateSharedConnectionParams{XPolytomicVersion: c.version}
 	key := cc.key
 	if key == "" && !cc.noKey && c.autoKeys {
 		k, err := uuid.NewRandom()
@@ -163,13 +162,19 @@ func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.
 		key = k.String()
 	}
 	if key != "" {
-		params.IdempotencyKey = &key
+		// Headers are set by request editors, not through the generated
+		// params: the version and credential are set in one place (the
+		// client's editor), and the key travels the same way.
+		editors = append(editors, func(_ context.Context, r *http.Request) error {
+			r.Header.Set("Idempotency-Key", key)
+			return nil
+		})
 	}
 	resp, body, err := c.do(ctx, exchange{
 		op: op, method: http.MethodPost, parent: parent, suffix: "/share",
 		repeatable: key != "", keyed: key != "",
 		send: func(ctx context.Context) (*http.Response, error) {
-			return c.gen.CreateSharedConnectionWithBody(ctx, parent, params, "application/json", bytes.NewReader(buf), editors...)
+			return c.gen.CreateSharedConnectionWithBody(ctx, parent, nil, "application/json", bytes.NewReader(buf), editors...)
 		},
 	})
 	if err != nil {

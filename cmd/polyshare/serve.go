@@ -7,10 +7,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/polyshare/polyshare/fake"
 )
+
+// serveGCPercent is the garbage collector's target while serving. The fake
+// keeps a small live heap and allocates on every request, so at Go's default
+// (100) the collector runs several hundred times a second under load and
+// costs about a tenth of the throughput (see BENCHMARKS.md); a test server
+// can spend a few more megabytes instead. GOGC in the environment wins.
+const serveGCPercent = 400
 
 // shutdownGrace is how long in-flight requests get to finish on shutdown.
 const shutdownGrace = 10 * time.Second
@@ -65,6 +74,9 @@ Example:
 	if err != nil {
 		fmt.Fprintf(stderr, "polyshare serve: %v\n", err)
 		return exitUsage
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
 	}
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", *addr)
 	if err != nil {
