@@ -24,10 +24,12 @@ lint:
 test:
 	$(GO) test -race ./...
 
-## fuzz: the fake's fuzz test beyond its seed corpus (make test runs only the seeds); FUZZTIME=10m for longer
+## fuzz: both fuzz tests beyond their seed corpora (make test runs only the seeds): the fake's request
+## handling and the client's response decoding, FUZZTIME each (FUZZTIME=10m for longer)
 FUZZTIME ?= 2m
 fuzz:
 	$(GO) test ./fake -run '^$$' -fuzz FuzzServeHTTP -fuzztime $(FUZZTIME)
+	$(GO) test ./wrapper -run '^$$' -fuzz FuzzResponseDecoding -fuzztime $(FUZZTIME)
 
 ## contract: spec lint (Spectral, Redocly), then the wrapper against Prism's mock and the conformance
 ## scenario through Prism's proxy in front of the fake (needs Node and npm; tools pinned in contract/)
