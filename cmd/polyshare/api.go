@@ -177,10 +177,13 @@ func usageError(stderr io.Writer, cmd string, err error) int {
 // callError reports an error from the API call on one line, with a hint at
 // what to do about it when there is one, and picks the exit code.
 func callError(stderr io.Writer, cmd string, err error) int {
+	// The wrapper's errors name the library ("polyshare: op: ..."); the CLI
+	// already says "polyshare <cmd>:", so the library prefix is dropped.
+	msg := strings.TrimPrefix(err.Error(), "polyshare: ")
 	if h := hint(cmd, err); h != "" {
-		fmt.Fprintf(stderr, "polyshare %s: %v (%s)\n", cmd, err, h)
+		fmt.Fprintf(stderr, "polyshare %s: %s (%s)\n", cmd, msg, h)
 	} else {
-		fmt.Fprintf(stderr, "polyshare %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "polyshare %s: %s\n", cmd, msg)
 	}
 	return exitCode(err)
 }
