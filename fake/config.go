@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/google/uuid"
 	"go.yaml.in/yaml/v3"
@@ -84,8 +87,10 @@ func (c Config) strict() bool {
 }
 
 // Validate reports the first inconsistency in c: duplicate ids or keys,
-// a connection or key naming an undeclared organisation, an unknown kind.
-// Secrets are never part of the message.
+// a connection or key naming an undeclared organisation, an unknown kind, a
+// key no client could send (blank, padded with white space, holding a
+// control character; a deployment key holding ':', which ends the HTTP Basic
+// user name). Messages name the entry by its index and never quote a value.
 func (c Config) Validate() error {
 	orgs := make(map[uuid.UUID]bool, len(c.Organizations))
 	for i, o := range c.Organizations {
@@ -93,7 +98,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("organizations[%d]: id is required", i)
 		}
 		if orgs[o.ID] {
-			return fmt.Errorf("organizations[%d]: duplicate id %s", i, o.ID)
+			return fmt.Errorf("organizations[%d]: the id is declared twice", i)
 		}
 		orgs[o.ID] = true
 	}
@@ -103,21 +108,27 @@ func (c Config) Validate() error {
 		case cn.ID == uuid.Nil:
 			return fmt.Errorf("connections[%d]: id is required", i)
 		case conns[cn.ID]:
-			return fmt.Errorf("connections[%d]: duplicate id %s", i, cn.ID)
+			return fmt.Errorf("connections[%d]: the id is declared twice", i)
 		case !orgs[cn.OrganizationID]:
-			return fmt.Errorf("connections[%d]: organization_id %s is not a declared organization", i, cn.OrganizationID)
+			return fmt.Errorf("connections[%d]: organization_id is not a declared organization", i)
 		}
 		conns[cn.ID] = true
 	}
 	keys := make(map[string]bool, len(c.Keys))
 	for i, k := range c.Keys {
 		switch {
-		case k.Key == "":
-			return fmt.Errorf("keys[%d]: key is required", i)
+		case strings.TrimSpace(k.Key) == "":
+			return fmt.Errorf("keys[%d]: key is required (it is empty or blank)", i)
+		case strings.TrimSpace(k.Key) != k.Key:
+			return fmt.Errorf("keys[%d]: key starts or ends with white space, which no client sends", i)
+		case strings.ContainsFunc(k.Key, unicode.IsControl):
+			return fmt.Errorf("keys[%d]: key contains a control character, which an HTTP header cannot carry", i)
 		case keys[k.Key]:
 			return fmt.Errorf("keys[%d]: the same key is declared twice", i)
 		case !slices.Contains([]KeyKind{PartnerKey, OrganizationKey, DeploymentKey}, k.Kind):
-			return fmt.Errorf("keys[%d]: kind %q is not one of partner, organization, deployment", i, k.Kind)
+			return fmt.Errorf("keys[%d]: kind must be one of partner, organization, deployment", i)
+		case k.Kind == DeploymentKey && strings.Contains(k.Key, ":"):
+			return fmt.Errorf("keys[%d]: a deployment key cannot contain ':' (it is sent as the HTTP Basic user name)", i)
 		case k.Kind == OrganizationKey && !orgs[k.OrganizationID]:
 			return fmt.Errorf("keys[%d]: an organization key needs the organization_id of a declared organization", i)
 		case k.Kind != OrganizationKey && k.OrganizationID != uuid.Nil:
@@ -128,20 +139,83 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// errDeclaresNothing is a config file without organisations, connections or
+// keys: the server it would start says "strict" and is lenient.
+var errDeclaresNothing = errors.New("the file declares no organizations, connections or keys (leave the config out for lenient mode)")
+
 // ParseConfig reads a Config from YAML or JSON (JSON is read as YAML, of
 // which it is a subset). Unknown fields are errors, so a typo cannot
-// silently switch a rule off. The result is validated.
+// silently switch a rule off; so are a second YAML document and a file that
+// declares nothing. The result is validated. Errors are one line and never
+// quote the file's values (a misplaced key must not reach a log).
 func ParseConfig(data []byte) (Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
-		return Config{}, fmt.Errorf("fake: config: %w", err)
+	err := dec.Decode(&c)
+	switch {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return Config{}, fmt.Errorf("fake: config: %s", yamlProblem(err))
+	default:
+		var next yaml.Node
+		if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+			return Config{}, errors.New("fake: config: the file must hold one YAML document (found a second after ---)")
+		}
+	}
+	if !c.strict() {
+		return Config{}, fmt.Errorf("fake: config: %w", errDeclaresNothing)
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("fake: config: %w", err)
 	}
 	return c, nil
+}
+
+var (
+	yamlLine       = regexp.MustCompile(`\bline (\d+):`)
+	yamlUnknown    = regexp.MustCompile(`field (\S+) not found in type`)
+	fieldNameLike  = regexp.MustCompile(`^[a-z_]{1,40}$`)
+	yamlPlainWords = regexp.MustCompile(`^[a-z][a-z ]{0,80}$`)
+)
+
+// yamlProblem words a YAML decoding error in one line of our own, with its
+// line number. The YAML library's messages span lines and quote the
+// offending value, which may be a key in the wrong place; only a field name
+// that looks like one (a typo such as "organisations") is repeated.
+func yamlProblem(err error) string {
+	msg, more := err.Error(), 0
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg, more = te.Errors[0], len(te.Errors)-1
+	}
+	var out string
+	switch m := yamlUnknown.FindStringSubmatch(msg); {
+	case m != nil && fieldNameLike.MatchString(m[1]):
+		out = "unknown field " + m[1]
+	case m != nil:
+		out = "unknown field"
+	case strings.Contains(msg, "already defined"):
+		out = "a field is given twice"
+	case strings.Contains(msg, "cannot unmarshal"):
+		out = "a value has the wrong type (ids are UUIDs, organizations, connections and keys are lists)"
+	case strings.HasPrefix(msg, "invalid UUID") || strings.HasPrefix(msg, "invalid urn prefix"):
+		out = "an id is not a UUID"
+	default:
+		out = "not valid YAML or JSON"
+		// The parser's own problem statements are fixed phrases ("did
+		// not find expected key"); keep one when it is nothing else.
+		if i := strings.LastIndex(msg, ": "); i >= 0 && yamlPlainWords.MatchString(msg[i+2:]) {
+			out += ": " + msg[i+2:]
+		}
+	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		out = "line " + m[1] + ": " + out
+	}
+	if more > 0 {
+		out += fmt.Sprintf(" (and %d more problems)", more)
+	}
+	return out
 }
 
 // LoadConfig reads and validates a YAML or JSON config file.

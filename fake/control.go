@@ -93,8 +93,12 @@ func (s *Server) postFault(w http.ResponseWriter, r *http.Request) {
 	var f Fault
 	if err := json.Unmarshal(b, &f); err != nil {
 		msg := "the body must be a JSON fault object"
-		if errors.Is(err, errFaultDelay) {
+		var unknown *UnknownFieldError
+		switch {
+		case errors.Is(err, errFaultDelay):
 			msg = errFaultDelay.Error()
+		case errors.As(err, &unknown):
+			msg = unknown.Error()
 		}
 		writeValidation(w, "body", "body", msg)
 		return

@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,7 +65,9 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 	return json.Marshal(w)
 }
 
-// UnmarshalJSON reads the control API's form of a fault.
+// UnmarshalJSON reads the control API's form of a fault. Unknown fields
+// are errors (an *UnknownFieldError): a misspelt "opertion" would otherwise
+// turn a fault meant for one operation into one that hits every request.
 func (f *Fault) UnmarshalJSON(b []byte) error {
 	type plain Fault
 	var w struct {
@@ -72,7 +75,17 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		Body  json.RawMessage `json:"body,omitempty"`
 		Delay string          `json:"delay,omitempty"`
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		// encoding/json has no error type for this case, only its words.
+		if q, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name, uerr := strconv.Unquote(q)
+			if uerr != nil {
+				name = ""
+			}
+			return &UnknownFieldError{Name: name}
+		}
 		return err
 	}
 	*f = Fault(w.plain)
@@ -95,6 +108,20 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// UnknownFieldError is a fault's JSON form naming a field Fault does not have.
+type UnknownFieldError struct {
+	// Name is the unknown field's name as sent (cut at 64 bytes).
+	Name string
+}
+
+func (e *UnknownFieldError) Error() string {
+	name := e.Name
+	if len(name) > 64 {
+		name = name[:64] + "..."
+	}
+	return strings.TrimSpace("unknown field " + name)
+}
+
 var errFaultDelay = errors.New(`delay must be a duration such as "250ms"`)
 
 // maxFaultDelay bounds a scripted delay so that a typo cannot hang a test run.
@@ -107,19 +134,51 @@ func (f Fault) check() error {
 		return fmt.Errorf("operation must be %q, %q or empty (every request)", OpCreateSharedConnection, OpListSharedConnections)
 	case f.Count < 0 || f.Count > 1_000_000:
 		return errors.New("count must be between 0 and 1000000")
-	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
-		return errors.New("status must be an HTTP status code (100-599)")
+	case f.Status != 0 && (f.Status < 200 || f.Status > 599):
+		// 1xx are not answers: 100/103 would be followed by a 200 and 101
+		// switches protocols, leaving the connection to nobody.
+		return errors.New("status must be an HTTP status code (200-599)")
 	case f.Delay < 0 || f.Delay > maxFaultDelay:
 		return errors.New("delay must be between 0 and 1m")
 	case f.Status == 0 && f.Delay == 0 && !f.Drop && !f.Truncate:
 		return errors.New("a fault needs a status, a delay, drop or truncate")
 	}
-	for k := range f.Header {
-		if k == "" || strings.ContainsAny(k, " :\r\n") || strings.ContainsAny(f.Header[k], "\r\n") {
-			return errors.New("headers must be valid HTTP header names and values")
+	for k, v := range f.Header {
+		if !validHeaderName(k) || !validHeaderValue(v) {
+			return errors.New("headers must be valid HTTP header names (tokens) and values (no control characters but tab)")
 		}
 	}
 	return nil
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110, 5.1), the
+// only form a field name may take. net/http keeps its own check internal;
+// golang.org/x/net's httpguts has it, but not worth a module for 10 lines.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s may be an HTTP field value (RFC 9110,
+// 5.5): no control characters but horizontal tab.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // faultQueue holds scripted faults, oldest first. active lets the hot path

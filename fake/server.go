@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,8 +89,9 @@ func WithAccessLog(w io.Writer) Option {
 }
 
 // WithRequestLogSize sets how many requests the request log keeps (the
-// newest; DefaultRequestLogSize unless set). 0 turns the log off.
-func WithRequestLogSize(n int) Option { return func(s *Server) { s.logSize = max(n, 0) } }
+// newest; DefaultRequestLogSize unless set). 0 turns the log off; New
+// refuses a size below 0 or above MaxRequestLogSize.
+func WithRequestLogSize(n int) Option { return func(s *Server) { s.logSize = n } }
 
 // New builds a fake server. The embedded spec is parsed and the validation
 // router built once per process, on the first call. It fails when the
@@ -111,6 +114,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if err := s.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("fake: config: %w", err)
+	}
+	if s.logSize < 0 || s.logSize > MaxRequestLogSize {
+		return nil, fmt.Errorf("fake: the request log size must be between 0 and %d", MaxRequestLogSize)
 	}
 	s.strict = s.cfg.strict()
 	s.keys = make(map[string]Key, len(s.cfg.Keys))
@@ -212,6 +218,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer s.access.write(time.Now(), r, rw)
 	}
 	if strings.HasPrefix(r.URL.Path, ControlPrefix) {
+		if !isCleanPath(r.URL.Path) {
+			// ServeMux would answer a text/html 307 to the cleaned path,
+			// which for "/__polyshare/../api/..." is an API route.
+			writeRESTError(rw, http.StatusNotFound, keyNotFound, "no such control route", map[string]any{"path": r.URL.Path})
+			return
+		}
 		s.control.ServeHTTP(rw, r)
 		return
 	}
@@ -267,7 +279,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.Truncate {
 			// Serve normally into a buffer, then send half of it.
 			buf := httptest.NewRecorder()
-			s.serveAPI(buf, r, route, pathParams, routeErr, bodyErr)
+			s.serveAPI(buf, r, route, pathParams, body, routeErr, bodyErr)
 			for k, v := range buf.Header() {
 				rw.Header()[k] = v
 			}
@@ -275,11 +287,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.serveAPI(rw, r, route, pathParams, routeErr, bodyErr)
+	s.serveAPI(rw, r, route, pathParams, body, routeErr, bodyErr)
+}
+
+// isCleanPath reports whether p is its own cleaned form (no "//", "/./",
+// "/../", trailing "/." or "/.."), a trailing slash kept.
+func isCleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // serveAPI is the fake's answer to an API request whose body has been read.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, route *routers.Route, pathParams map[string]string, routeErr, bodyErr error) {
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, route *routers.Route, pathParams map[string]string, body []byte, routeErr, bodyErr error) {
 	if routeErr != nil {
 		// Unknown paths and methods alike: the API has no such route.
 		writeRESTError(w, http.StatusNotFound, keyNotFound, "no such API route",
@@ -319,6 +341,13 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, route *routers
 	if err != nil {
 		field, in, msg := validationFailure(err)
 		writeValidation(w, field, in, msg)
+		return
+	}
+	// kin-openapi decodes the first JSON value and ignores what follows it
+	// ({...}garbage, two objects); the body has passed the Content-Type
+	// check, so it must be JSON, all of it. json.Valid allocates nothing.
+	if len(body) > 0 && !json.Valid(body) {
+		writeValidation(w, "body", "body", "the request body is not valid JSON")
 		return
 	}
 	s.handler.ServeHTTP(w, r.WithContext(withPrincipal(r.Context(), p)))
@@ -418,8 +447,9 @@ const (
 	msgNoConnection    = "connection not found"
 )
 
-// CreateSharedConnection implements generated.StrictServerInterface. In
-// strict mode it applies, in this order: 403 for an organisation key, 404 for
+// CreateSharedConnection implements generated.StrictServerInterface. A nil
+// parent or child id is 422 in both modes. In strict mode it applies, in
+// this order: 403 for an organisation key, 404 for
 // a parent that does not exist, 422 for an undeclared child organisation or
 // the parent's own organisation.
 func (s *Server) CreateSharedConnection(ctx context.Context, req generated.CreateSharedConnectionRequestObject) (generated.CreateSharedConnectionResponseObject, error) {
@@ -428,6 +458,15 @@ func (s *Server) CreateSharedConnection(ctx context.Context, req generated.Creat
 	}
 	version := req.Params.XPolytomicVersion
 	h422 := generated.CreateSharedConnection422ResponseHeaders{XPolytomicVersion: &version}
+	if req.ParentConnectionId == uuid.Nil {
+		// The nil UUID matches the spec's uuid format but names nothing,
+		// in either mode, like a nil child.
+		return generated.CreateSharedConnection422JSONResponse{
+			Body: restError(http.StatusUnprocessableEntity, keyValidation, "parent_connection_id must be a non-nil UUID",
+				map[string]any{"field": "parent_connection_id", "in": "path"}),
+			Headers: h422,
+		}, nil
+	}
 	if req.Body == nil || req.Body.ChildOrganizationId == uuid.Nil {
 		msg := "child_organization_id must be a non-nil UUID"
 		return generated.CreateSharedConnection422JSONResponse{

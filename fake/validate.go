@@ -121,9 +121,14 @@ type credential struct {
 }
 
 // parseCredential reads an Authorization header. It reports ok=false when the
-// header is absent, malformed or carries an empty secret.
+// header is absent, sent more than once (which one counts would be a guess),
+// malformed or carries an empty secret.
 func parseCredential(r *http.Request) (credential, bool) {
-	h := r.Header.Get("Authorization")
+	vs := r.Header["Authorization"]
+	if len(vs) != 1 {
+		return credential{}, false
+	}
+	h := vs[0]
 	scheme, rest, found := strings.Cut(h, " ")
 	if !found {
 		return credential{}, false

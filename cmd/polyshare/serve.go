@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/polyshare/polyshare/fake"
@@ -48,12 +49,16 @@ Example:
 	config := fs.String("config", "", "YAML or JSON file declaring organizations, connections and keys (strict mode)")
 	latency := fs.Duration("latency", 0, "delay every API request by this long, e.g. 50ms")
 	accessLog := fs.Bool("access-log", false, "log one line per request to stderr (method, path, status, duration; never headers)")
-	logSize := fs.Int("request-log-size", fake.DefaultRequestLogSize, "how many requests /__polyshare/requests keeps (0: none)")
+	logSize := fs.Int("request-log-size", fake.DefaultRequestLogSize, "how many requests /__polyshare/requests keeps (0: none, at most 1000000)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
-	if *latency < 0 || *logSize < 0 {
-		fmt.Fprintln(stderr, "polyshare serve: --latency and --request-log-size must not be negative")
+	if *latency < 0 {
+		fmt.Fprintln(stderr, "polyshare serve: --latency must not be negative")
+		return exitUsage
+	}
+	if *logSize < 0 || *logSize > fake.MaxRequestLogSize {
+		fmt.Fprintf(stderr, "polyshare serve: --request-log-size must be between 0 and %d\n", fake.MaxRequestLogSize)
 		return exitUsage
 	}
 	opts := []fake.Option{fake.WithLatency(*latency), fake.WithRequestLogSize(*logSize)}
@@ -87,7 +92,8 @@ Example:
 }
 
 // serve runs handler on ln until ctx ends, then shuts down gracefully:
-// in-flight requests get up to shutdownGrace to finish.
+// in-flight requests get up to shutdownGrace to finish. It warns when ln is
+// reachable from other machines, since the control API needs no credentials.
 func serve(ctx context.Context, ln net.Listener, handler http.Handler, stdout, stderr io.Writer) int {
 	hs := &http.Server{
 		Handler:           handler,
@@ -96,7 +102,12 @@ func serve(ctx context.Context, ln net.Listener, handler http.Handler, stdout, s
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+	url, local := listenURL(ln.Addr())
+	if !local {
+		fmt.Fprintf(stderr, "polyshare serve: warning: listening on %s, reachable from other machines; "+
+			"the control API (/__polyshare/) needs no credentials: use --addr 127.0.0.1:PORT to stay local\n", ln.Addr())
+	}
+	fmt.Fprintf(stdout, "listening on %s\n", url)
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "polyshare serve: %v\n", err)
@@ -115,4 +126,24 @@ func serve(ctx context.Context, ln net.Listener, handler http.Handler, stdout, s
 	}
 	fmt.Fprintln(stderr, "polyshare serve: stopped")
 	return exitOK
+}
+
+// listenURL is a URL a client on this machine can use for a listener on a,
+// and whether a is loopback only. A wildcard address ("", ":0", 0.0.0.0,
+// [::]) is printed as 127.0.0.1, which it also serves: "http://[::]:PORT"
+// is not an address to connect to.
+func listenURL(a net.Addr) (url string, loopback bool) {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String(), false
+	}
+	port := strconv.Itoa(tcp.Port)
+	switch {
+	case tcp.IP.IsLoopback():
+		return "http://" + net.JoinHostPort(tcp.IP.String(), port), true
+	case tcp.IP == nil || tcp.IP.IsUnspecified():
+		return "http://" + net.JoinHostPort("127.0.0.1", port), false
+	default:
+		return "http://" + net.JoinHostPort(tcp.IP.String(), port), false
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,5 +257,123 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	if code := <-done; code != exitOK || !strings.Contains(errb.String(), "stopped") {
 		t.Fatalf("serve exit %d: %s", code, errb.String())
+	}
+}
+
+// Finding 3: a config file that declares nothing would start a server that
+// says "strict" and is lenient; finding 14: config errors are one line
+// without values (runCLI fails the test if the key is printed).
+func TestServeRefusesEmptyOrUnreadableConfig(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct{ text, want string }{
+		"empty":           {"", "declares no organizations, connections or keys"},
+		"comment only":    {"# strict mode, some day\n", "declares no organizations, connections or keys"},
+		"empty mapping":   {"{}\n", "declares no organizations, connections or keys"},
+		"empty list":      {"organizations: []\n", "declares no organizations, connections or keys"},
+		"key not a list":  {"keys: " + secret + "\n", "line 1"},
+		"two documents":   {"organizations: [{id: " + child + "}]\n---\nkeys: [{key: " + secret + ", kind: partner}]\n", "one YAML document"},
+		"key in an id":    {"organizations: [{id: " + secret + "}]\n", "UUID"},
+		"blank key":       {"keys: [{key: '  ', kind: partner}]\n", "keys[0]"},
+		"deployment key:": {"keys: [{key: 'user:pass', kind: deployment}]\n", "keys[0]"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".yaml")
+		if err := os.WriteFile(path, []byte(c.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := runCLI(t, nil, "serve", "--addr", "127.0.0.1:0", "--config", path)
+		if code != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 ||
+			!strings.HasPrefix(errOut, "polyshare serve: fake: config: ") || !strings.Contains(errOut, c.want) {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 2 and one line naming %q", name, code, out, errOut, c.want)
+		}
+		if strings.Contains(errOut, "user:pass") || strings.Contains(errOut, "strict mode") {
+			t.Errorf("%s: stderr %q", name, errOut)
+		}
+	}
+}
+
+// Finding 9: a huge --request-log-size crashed serve (out of memory, or a
+// makeslice panic); it is a usage error.
+func TestServeRefusesHugeRequestLogSize(t *testing.T) {
+	for _, n := range []string{"1000001", "2000000000", "9223372036854775807", "-1"} {
+		code, out, errOut := runCLI(t, nil, "serve", "--addr", "127.0.0.1:0", "--request-log-size", n)
+		if code != exitUsage || out != "" || errOut != "polyshare serve: --request-log-size must be between 0 and 1000000\n" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", n, code, out, errOut)
+		}
+	}
+	s := startServe(t, "--request-log-size", "1000000")
+	if code, _, body := send(t, "GET", s.url+"/__polyshare/health", ""); code != 200 {
+		t.Fatalf("largest log size: %d %s", code, body)
+	}
+}
+
+// addrListener is a loopback listener that reports another address, to see
+// what serve prints for wildcard or public addresses without opening a port
+// beyond loopback.
+type addrListener struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (l addrListener) Addr() net.Addr { return l.addr }
+
+// Finding 21: a wildcard address printed http://[::]:PORT and exposed the
+// unauthenticated control API without a word; now serve warns on stderr
+// and prints a URL a client can use.
+func TestServeWarnsWhenNotLoopbackAndPrintsUsableURL(t *testing.T) {
+	for _, c := range []struct {
+		ip      string
+		urlHost string // "" means the listener's real 127.0.0.1 address
+		warn    bool
+	}{
+		{"0.0.0.0", "", true},
+		{"::", "", true},
+		{"192.0.2.7", "192.0.2.7", true},
+		{"127.0.0.1", "", false},
+		{"::1", "[::1]", false},
+	} {
+		t.Run(c.ip, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			port := ln.Addr().(*net.TCPAddr).Port
+			wrapped := addrListener{ln, &net.TCPAddr{IP: net.ParseIP(c.ip), Port: port}}
+			srv, err := fake.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			var out, errb syncBuffer
+			done := make(chan int, 1)
+			go func() { done <- serve(ctx, wrapped, srv, &out, &errb) }()
+			for i := 0; i < 500 && !strings.Contains(out.String(), "\n"); i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+			host := c.urlHost
+			if host == "" {
+				host = "127.0.0.1"
+			}
+			want := "listening on http://" + net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)) + "\n"
+			if got := out.String(); got != want {
+				t.Errorf("stdout %q, want %q", got, want)
+			}
+			warned := strings.Contains(errb.String(), "polyshare serve: warning: ")
+			if warned != c.warn || strings.Count(errb.String(), "\n") > 1 {
+				t.Errorf("stderr %q, want a one-line warning: %v", errb.String(), c.warn)
+			}
+			if c.warn && !strings.Contains(errb.String(), "127.0.0.1") {
+				t.Errorf("the warning does not say how to stay local: %q", errb.String())
+			}
+			if c.urlHost == "" {
+				url := strings.TrimSpace(strings.TrimPrefix(out.String(), "listening on "))
+				if code, _, body := send(t, "GET", url+"/__polyshare/health", ""); code != 200 {
+					t.Errorf("the printed URL does not answer: %d %s", code, body)
+				}
+			}
+			cancel()
+			if code := <-done; code != exitOK {
+				t.Errorf("exit %d: %s", code, errb.String())
+			}
+		})
 	}
 }
