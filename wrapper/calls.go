@@ -137,12 +137,17 @@ func (c *Client) callConfig(op string, opts []CallOption) (callConfig, []generat
 // A non-2xx answer is returned as *APIError; a 2xx answer without a usable
 // id as an error wrapping ErrInvalidResponse.
 func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.UUID, opts ...CallOption) (uuid.UUID, error) {
+	id, err := c.createSharedConnection(ctx, parent, child, opts)
+	return id, c.cred.seal(err) // the last word on every error: no credential in it
+}
+
+func (c *Client) createSharedConnection(ctx context.Context, parent, child uuid.UUID, opts []CallOption) (uuid.UUID, error) {
 	const op = OpCreateSharedConnection
-	if parent == uuid.Nil {
-		return uuid.Nil, argError(op, "parent connection id is the nil UUID")
+	if err := checkID(op, "parent connection id", parent); err != nil {
+		return uuid.Nil, err
 	}
-	if child == uuid.Nil {
-		return uuid.Nil, argError(op, "child organization id is the nil UUID")
+	if err := checkID(op, "child organization id", child); err != nil {
+		return uuid.Nil, err
 	}
 	cc, editors, err := c.callConfig(op, opts)
 	if err != nil {
@@ -193,9 +198,14 @@ func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.
 // ListSharedConnections returns the shared copies of the parent connection.
 // It is retried as the client's policy allows (a GET is safe to repeat).
 func (c *Client) ListSharedConnections(ctx context.Context, parent uuid.UUID, opts ...CallOption) ([]Connection, error) {
+	list, err := c.listSharedConnections(ctx, parent, opts)
+	return list, c.cred.seal(err) // the last word on every error: no credential in it
+}
+
+func (c *Client) listSharedConnections(ctx context.Context, parent uuid.UUID, opts []CallOption) ([]Connection, error) {
 	const op = OpListSharedConnections
-	if parent == uuid.Nil {
-		return nil, argError(op, "parent connection id is the nil UUID")
+	if err := checkID(op, "parent connection id", parent); err != nil {
+		return nil, err
 	}
 	_, editors, err := c.callConfig(op, opts)
 	if err != nil {
@@ -244,6 +254,19 @@ func attemptsNote(n int) string {
 		return fmt.Sprintf(" (attempt %d)", n)
 	}
 	return ""
+}
+
+// checkID refuses an id the API would refuse: the nil UUID, and any UUID
+// that is not RFC 9562 (version 1 to 8, variant 10xx), which the spec's
+// uuid format excludes; the max UUID among them, which names nothing.
+func checkID(op, what string, id uuid.UUID) error {
+	if id == uuid.Nil {
+		return argError(op, "%s is the nil UUID", what)
+	}
+	if v := id.Version(); v < 1 || v > 8 || id.Variant() != uuid.RFC4122 {
+		return argError(op, "%s %s is not an RFC 9562 UUID (version %d, %s; want version 1 to 8, RFC 9562 variant)", what, id, v, id.Variant())
+	}
+	return nil
 }
 
 func argError(op, format string, args ...any) error {

@@ -21,8 +21,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/polyshare/polyshare/generated"
 )
@@ -80,11 +83,13 @@ func WithBaseURL(u string) Option {
 }
 
 // WithAPIKey authenticates with a Polytomic API key or partner key, sent as
-// a Bearer token. Only partner keys may create shared connections.
+// a Bearer token. Only partner keys may create shared connections. A key
+// holding whitespace or a control character (a line ending copied from a
+// file, say) is refused: no server could be sent it.
 func WithAPIKey(key string) Option {
 	return func(c *config) error {
-		if strings.TrimSpace(key) == "" {
-			return errors.New("wrapper: WithAPIKey: the key is empty")
+		if err := checkKey("WithAPIKey", key); err != nil {
+			return err
 		}
 		c.apiKey = &key
 		return nil
@@ -92,11 +97,12 @@ func WithAPIKey(key string) Option {
 }
 
 // WithDeploymentKey authenticates with the deployment key of an on-premises
-// install, sent as the HTTP Basic user name.
+// install, sent as the HTTP Basic user name. Like WithAPIKey it refuses a
+// key holding whitespace or a control character, and also one holding ':'.
 func WithDeploymentKey(key string) Option {
 	return func(c *config) error {
-		if strings.TrimSpace(key) == "" {
-			return errors.New("wrapper: WithDeploymentKey: the key is empty")
+		if err := checkKey("WithDeploymentKey", key); err != nil {
+			return err
 		}
 		if strings.Contains(key, ":") {
 			return errors.New("wrapper: WithDeploymentKey: the key must not contain ':'")
@@ -218,14 +224,14 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	var cred credentials
+	var cred *credentials
 	switch {
 	case cfg.apiKey != nil && cfg.deploymentKey != nil:
 		return nil, errors.New("wrapper: give one credential, an API key or a deployment key, not both")
 	case cfg.apiKey != nil:
-		cred = credentials{bearer: *cfg.apiKey}
+		cred = newCredentials(*cfg.apiKey, "")
 	case cfg.deploymentKey != nil:
-		cred = credentials{basicUser: *cfg.deploymentKey}
+		cred = newCredentials("", *cfg.deploymentKey)
 	default:
 		return nil, errors.New("wrapper: no credential: use WithAPIKey (Bearer API or partner key) or WithDeploymentKey (Basic)")
 	}
@@ -252,7 +258,7 @@ func New(opts ...Option) (*Client, error) {
 		gen:      gen,
 		base:     base,
 		version:  cfg.version,
-		cred:     &cred,
+		cred:     cred,
 		retry:    cfg.retry,
 		maxBytes: cfg.maxBytes,
 		logger:   cfg.logger,
@@ -269,6 +275,13 @@ func parseBaseURL(raw string, allowHTTP bool) (*url.URL, error) {
 	}
 	if u.User != nil {
 		return nil, errors.New("wrapper: base URL must not carry user info; use WithAPIKey or WithDeploymentKey")
+	}
+	if p := u.Port(); p != "" {
+		// url.Parse checks only that a port is digits; a dial would fail,
+		// and be retried as a network error.
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("wrapper: base URL %q has port %s, not between 1 and 65535", redactURL(raw), p)
+		}
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("wrapper: base URL %q must not have a query or fragment", redactURL(raw))
@@ -300,15 +313,45 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// checkVersion accepts API versions of the form YYYY-MM-DD.
+// checkVersion accepts API versions that are calendar dates, YYYY-MM-DD.
 func checkVersion(v string) error {
-	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+	if _, err := time.Parse(time.DateOnly, v); err != nil {
 		return fmt.Errorf("wrapper: API version %q is not a date YYYY-MM-DD", v)
 	}
-	for i, r := range v {
-		if i != 4 && i != 7 && (r < '0' || r > '9') {
-			return fmt.Errorf("wrapper: API version %q is not a date YYYY-MM-DD", v)
+	return nil
+}
+
+// checkKey refuses a key that is empty or holds whitespace or a control
+// character. Such a key cannot travel in a header: net/http would refuse
+// every request, which looks like a network failure and is retried. The
+// error names the character's kind and position, never the key.
+func checkKey(option, key string) error {
+	if strings.TrimSpace(key) == "" {
+		return fmt.Errorf("wrapper: %s: the key is empty", option)
+	}
+	if !utf8.ValidString(key) {
+		return fmt.Errorf("wrapper: %s: the key is not valid UTF-8", option)
+	}
+	for i, r := range []rune(key) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return fmt.Errorf("wrapper: %s: the key holds whitespace or a control character (%s at character %d of %d); "+
+				"keys have none: was a line ending copied with it?", option, runeKind(r), i+1, utf8.RuneCountInString(key))
 		}
 	}
 	return nil
+}
+
+// runeKind describes a whitespace or control character without quoting the key.
+func runeKind(r rune) string {
+	switch r {
+	case '\n':
+		return "a line feed"
+	case '\r':
+		return "a carriage return"
+	case '\t':
+		return "a tab"
+	case ' ':
+		return "a space"
+	}
+	return fmt.Sprintf("U+%04X", r)
 }

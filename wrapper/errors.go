@@ -51,7 +51,8 @@ type APIError struct {
 	// RequestID is the server's request id (X-Request-Id), if it sent one.
 	RequestID string
 	// Body is an excerpt (at most 512 bytes) of a body that is not one of the
-	// two JSON error shapes.
+	// two JSON error shapes. A body larger than the client's cap is cut at
+	// the cap, then excerpted.
 	Body string
 	// Attempts is how many times the request was sent; this was the last answer.
 	Attempts int
@@ -116,29 +117,12 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// redact applies scrub to every field Error() shows. The raw body is
-// scrubbed before decoding too, but a JSON escape (\u002d for '-') can
-// spell the secret in the body without its bytes appearing there.
-func (e *APIError) redact(scrub func(string) string) {
-	for _, p := range []*string{&e.Body, &e.RequestID} {
-		*p = scrub(*p)
-	}
-	if e.REST != nil {
-		for _, p := range []*string{e.REST.Key, e.REST.Message} {
-			if p != nil {
-				*p = scrub(*p)
-			}
-		}
-	}
-	if e.Unauthorized != nil && e.Unauthorized.Error != nil {
-		*e.Unauthorized.Error = scrub(*e.Unauthorized.Error)
-	}
-}
-
 // newAPIError decodes a non-2xx answer. It never fails: what cannot be
-// decoded is kept as an excerpt.
-func newAPIError(op string, resp *http.Response, body []byte) *APIError {
-	e := &APIError{Operation: op, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header)}
+// decoded is kept as an excerpt. The body and the request id are scrubbed
+// of the credential first, so no field can show it.
+func newAPIError(op string, resp *http.Response, body []byte, cred *credentials) *APIError {
+	body = cred.body(body)
+	e := &APIError{Operation: op, StatusCode: resp.StatusCode, RequestID: requestID(resp.Header, cred)}
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(body, &probe) == nil && probe != nil {
 		_, hasError := probe["error"]
@@ -183,10 +167,12 @@ func lenientREST(probe map[string]json.RawMessage) *generated.RESTError {
 	return &r
 }
 
-func requestID(h http.Header) string {
+// requestID is the server's request id, scrubbed before it is cut so that
+// no part of an echoed secret survives the cut.
+func requestID(h http.Header, cred *credentials) string {
 	for _, k := range []string{"X-Request-Id", "X-Request-ID", "Request-Id", "X-Correlation-Id"} {
 		if v := h.Get(k); v != "" {
-			return excerptString(v, 128)
+			return excerptString(cred.text(v), 128)
 		}
 	}
 	return ""

@@ -61,8 +61,10 @@ func retryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseUint(v, 10, 64); err == nil {
-		if secs > uint64(math.MaxInt64/int64(time.Second)) {
+	if secs, err := strconv.ParseUint(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		// Out of range for a uint64 is all digits and still a wait: the
+		// longest, which the caller caps.
+		if err != nil || secs > uint64(math.MaxInt64/int64(time.Second)) {
 			return math.MaxInt64, true // centuries: beyond any cap, and no overflow
 		}
 		return time.Duration(secs) * time.Second, true
@@ -136,9 +138,10 @@ type exchange struct {
 
 // do runs the exchange, retrying what the policy allows, and returns a 200
 // response with its body, read (through the cap) and closed. Every
-// other outcome is an error: *APIError for a non-2xx answer, an error
-// wrapping ErrInvalidResponse for another 2xx, ErrResponseTooLarge, or the
-// transport's error. This is the only place a request is repeated.
+// other outcome is an error: *APIError for a non-2xx answer (its body cut at
+// the cap if larger), an error wrapping ErrInvalidResponse for another 2xx,
+// ErrResponseTooLarge for a 2xx over the cap, or the transport's error.
+// This is the only place a request is repeated.
 func (c *Client) do(ctx context.Context, x exchange) (*http.Response, []byte, error) {
 	attempts := 1
 	if x.repeatable {
@@ -161,8 +164,7 @@ func (c *Client) do(ctx context.Context, x exchange) (*http.Response, []byte, er
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return nil, nil, invalid(x.op, "unexpected status %d", resp.StatusCode)
 		default:
-			e := newAPIError(x.op, resp, c.cred.scrub(body))
-			e.redact(c.cred.scrubString)
+			e := newAPIError(x.op, resp, body, c.cred)
 			e.Attempts = n
 			final = e
 			retry = retryableStatus(resp.StatusCode, x.keyed)
@@ -188,32 +190,39 @@ func (c *Client) do(ctx context.Context, x exchange) (*http.Response, []byte, er
 
 // attempt sends the request once and reads the whole body through the cap,
 // then closes it: a response to be retried is thereby drained and closed,
-// and an oversized one is closed after at most cap+1 bytes.
+// and an oversized one is closed after at most cap+1 bytes. An error
+// answer over the cap is still an answer: its body is cut at the cap, to be
+// excerpted in the *APIError. Its errors are sealed (scrub.go), so that
+// neither the log nor the errors wrapping them can show the credential.
 func (c *Client) attempt(ctx context.Context, x exchange) (*http.Response, []byte, error) {
 	resp, err := x.send(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, c.cred.seal(err)
 	}
 	body, err := readCapped(resp.Body, c.maxBytes)
 	_ = resp.Body.Close() // read to the end or past the cap: a close error changes nothing
 	if errors.Is(err, ErrResponseTooLarge) {
+		if resp.StatusCode >= 300 {
+			return resp, c.cred.trimPartial(body[:c.maxBytes]), nil
+		}
 		return resp, nil, fmt.Errorf("%d %s: %w", resp.StatusCode, http.StatusText(resp.StatusCode), err)
 	}
 	if err != nil {
-		return resp, nil, fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err)
+		return resp, nil, c.cred.seal(fmt.Errorf("reading the %d answer: %w", resp.StatusCode, err))
 	}
 	return resp, body, nil
 }
 
 // readCapped reads r to the end, but never more than limit+1 bytes: one
-// byte past the limit proves the body too large.
+// byte past the limit proves the body too large. Then it returns what it
+// read with an error wrapping ErrResponseTooLarge.
 func readCapped(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+		return b, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
 	}
 	return b, nil
 }

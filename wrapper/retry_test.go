@@ -49,7 +49,8 @@ func TestRetryAfter(t *testing.T) {
 		{"-1", 0, false},
 		{"1.5", 0, false},
 		{"soon", 0, false},
-		{"99999999999999999999999", 0, false}, // not a uint64
+		{"99999999999999999999999", math.MaxInt64, true},                // beyond a uint64: still all digits, still the longest wait
+		{"99999999999999999999999999999999999999", math.MaxInt64, true}, // and no overflow however long
 	} {
 		h := http.Header{}
 		if c.in != "" {
@@ -104,17 +105,17 @@ func TestReadCappedReadsAtMostCapPlusOne(t *testing.T) {
 
 func TestScrub(t *testing.T) {
 	const key = "sk-live-0123456789"
-	bearer := credentials{bearer: key}
-	if got := string(bearer.scrub([]byte(`{"error":"bad token Bearer ` + key + `"}`))); got != `{"error":"bad token Bearer [redacted]"}` {
+	bearer := newCredentials(key, "")
+	if got := bearer.text(`{"error":"bad token Bearer ` + key + `"}`); got != `{"error":"bad token Bearer [redacted]"}` {
 		t.Errorf("bearer scrub = %s", got)
 	}
-	basic := credentials{basicUser: key}
+	basic := newCredentials("", key)
 	b64 := base64.StdEncoding.EncodeToString([]byte(key + ":"))
-	if got := string(basic.scrub([]byte("Basic " + b64 + " / " + key))); got != "Basic [redacted] / [redacted]" {
+	if got := basic.text("Basic " + b64 + " / " + key); got != "Basic [redacted] / [redacted]" {
 		t.Errorf("basic scrub = %s", got)
 	}
 	// A key too short to be real is left alone rather than mangling text.
-	if got := string((credentials{bearer: "ab"}).scrub([]byte("about"))); got != "about" {
+	if got := newCredentials("ab", "").text("about"); got != "about" {
 		t.Errorf("short-key scrub = %s", got)
 	}
 }

@@ -273,7 +273,6 @@ func TestMaxResponseBytes(t *testing.T) {
 	}{
 		{"200 of exactly the cap", reply(200, "application/json", exact), false},
 		{"200 one byte over", reply(200, "application/json", exact+" "), true},
-		{"error body over the cap", reply(503, "text/html", strings.Repeat("<p>", 50)), true},
 	} {
 		rec, base := serveLoopback(t, c.serve)
 		err := call(fmClient(t, base, nil, wrapper.WithMaxResponseBytes(limit), fastRetries), http.MethodGet)
@@ -283,6 +282,15 @@ func TestMaxResponseBytes(t *testing.T) {
 		if c.tooLarge && (!strings.Contains(err.Error(), "response too large") || len(rec.all()) != 1) {
 			t.Errorf("%s: %v after %d requests; want a clear message and no retry", c.name, err, len(rec.all()))
 		}
+	}
+	// An error answer over the cap is still the answer: an *APIError with an
+	// excerpt of what was read, retried as its status says.
+	rec, base := serveLoopback(t, reply(503, "text/html", strings.Repeat("<p>", 50)))
+	err := call(fmClient(t, base, nil, wrapper.WithMaxResponseBytes(limit), fastRetries), http.MethodGet)
+	var e *wrapper.APIError
+	if !errors.As(err, &e) || e.StatusCode != 503 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrResponseTooLarge) ||
+		e.Body != strings.Repeat("<p>", 33)+"<" || len(rec.all()) != wrapper.DefaultMaxAttempts {
+		t.Errorf("error body over the cap: %v after %d requests; want a 503 *APIError with the first %d bytes, retried", err, len(rec.all()), limit)
 	}
 }
 

@@ -1,17 +1,18 @@
 package wrapper
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"net/http"
 )
 
-// credentials holds the one credential a Client sends. Its String method
-// never shows the secret, so a stray %v cannot leak it.
+// credentials holds the one credential a Client sends, and the spellings
+// it is scrubbed in (see scrub.go). Its String method never shows the
+// secret, so a stray %v cannot leak it.
 type credentials struct {
 	bearer    string
 	basicUser string
+	forms     []string
 }
 
 func (credentials) String() string   { return "[credentials redacted]" }
@@ -24,31 +25,6 @@ func (c credentials) header() string {
 	}
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.basicUser+":"))
 }
-
-// minScrubLen keeps scrub from mangling messages around a very short key,
-// which no real credential is.
-const minScrubLen = 6
-
-// scrub replaces the secret, raw or in its Basic base64 form, wherever it
-// occurs in b. A server (or proxy) that echoes the request's Authorization
-// header in an error body must not thereby put the key into our errors.
-func (c credentials) scrub(b []byte) []byte {
-	secret := c.bearer
-	if secret == "" {
-		secret = c.basicUser
-	}
-	if len(secret) < minScrubLen {
-		return b
-	}
-	redacted := []byte("[redacted]")
-	b = bytes.ReplaceAll(b, []byte(secret), redacted)
-	if c.basicUser != "" {
-		b = bytes.ReplaceAll(b, []byte(base64.StdEncoding.EncodeToString([]byte(c.basicUser+":"))), redacted)
-	}
-	return b
-}
-
-func (c credentials) scrubString(s string) string { return string(c.scrub([]byte(s))) }
 
 // stamp is the request editor applied to every request the generated client
 // builds: it sets the credential, the client's API version (exactly one
