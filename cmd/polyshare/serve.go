@@ -38,6 +38,7 @@ organizations, connections and keys makes it strict (see README.md).
 
 The control API lives under /__polyshare/: GET health, GET|DELETE requests
 (the request log), GET|POST|DELETE faults (scripted failures), POST reset.
+It needs no credentials, so an --addr beyond loopback draws a warning.
 
 Example:
   polyshare serve --addr 127.0.0.1:8080 &      # strict: --config fake/testdata/example-config.yaml
