@@ -113,22 +113,25 @@ func (c *credentials) body(b []byte) []byte {
 	return []byte(t)
 }
 
-func (c *credentials) scrubJSON(b []byte) ([]byte, bool) {
+// scrubJSON decodes a JSON body, scrubs it and encodes it again; ok is
+// false if it cannot.
+func (c *credentials) scrubJSON(b []byte) (out []byte, ok bool) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber() // numbers come back as they were sent
 	var v any
 	if d.Decode(&v) != nil {
 		return nil, false
 	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // keep <, > and & readable in the excerpt
 	if enc.Encode(c.scrubValue(v)) != nil {
 		return nil, false
 	}
-	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), true
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
 }
 
+// scrubValue scrubs every string in a decoded JSON value, map keys included.
 func (c *credentials) scrubValue(v any) any {
 	switch v := v.(type) {
 	case string:
