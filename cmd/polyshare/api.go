@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -55,6 +59,9 @@ func (f *apiFlags) client(getenv func(string) string) (*wrapper.Client, error) {
 	if f.maxRetries < 0 || f.maxRetries > 9 {
 		return nil, fmt.Errorf("--max-retries %d is not between 0 and 9", f.maxRetries)
 	}
+	if err := checkURL(f.url); err != nil {
+		return nil, err
+	}
 	opts := []wrapper.Option{
 		wrapper.WithBaseURL(f.url), wrapper.WithAPIVersion(f.apiVersion),
 		wrapper.WithMaxAttempts(f.maxRetries + 1),
@@ -63,6 +70,11 @@ func (f *apiFlags) client(getenv func(string) string) (*wrapper.Client, error) {
 		opts = append(opts, wrapper.WithInsecureHTTP())
 	}
 	apiKey, depKey := getenv("POLYTOMIC_API_KEY"), getenv("POLYTOMIC_DEPLOYMENT_KEY")
+	for _, v := range []struct{ name, key string }{{"POLYTOMIC_API_KEY", apiKey}, {"POLYTOMIC_DEPLOYMENT_KEY", depKey}} {
+		if err := checkKeyVar(v.name, v.key); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case apiKey != "" && depKey != "":
 		return nil, errors.New("both POLYTOMIC_API_KEY and POLYTOMIC_DEPLOYMENT_KEY are set: set only one")
@@ -80,19 +92,56 @@ func (f *apiFlags) client(getenv func(string) string) (*wrapper.Client, error) {
 	return c, nil
 }
 
+// checkKeyVar refuses a credential variable that is set but cannot be a
+// key, naming the variable (and never quoting the value): blank, or holding a
+// control character such as the line ending a CRLF .env file leaves behind,
+// which net/http would refuse to send as a header.
+func checkKeyVar(name, key string) error {
+	switch {
+	case key == "":
+		return nil // unset: the caller decides whether another key is there
+	case strings.TrimSpace(key) == "":
+		return fmt.Errorf("%s is set but blank: set it to the key, or unset it", name)
+	case strings.ContainsFunc(key, unicode.IsControl):
+		return fmt.Errorf("%s contains a control character (a line ending copied from a file?): remove it", name)
+	}
+	return nil
+}
+
 // cliTerms rewords the client library's constructor errors, which name Go
-// options, in terms of the flags that set them. Only the message changes.
+// options, in terms of the flags and variables that set them. Only the
+// message changes.
 func cliTerms(err error) error {
 	msg := strings.TrimPrefix(err.Error(), "wrapper: ")
+	msg = goOptionTerms.Replace(msg)
 	switch {
-	case strings.Contains(msg, "WithInsecureHTTP"):
-		msg = strings.ReplaceAll(msg, "WithInsecureHTTP", "--insecure-http")
-	case strings.Contains(msg, "base URL"):
+	case strings.Contains(msg, "--url"):
 		msg += " (set --url or POLYTOMIC_URL, e.g. https://app.polytomic.com)"
 	case strings.Contains(msg, "API version"):
 		msg += " (set --api-version or POLYTOMIC_VERSION, e.g. " + wrapper.DefaultAPIVersion + ")"
 	}
 	return errors.New(msg)
+}
+
+// goOptionTerms maps the names of the client library's options, as its
+// errors use them, to the CLI's flags and variables.
+var goOptionTerms = strings.NewReplacer(
+	"base URL", "--url",
+	"WithBaseURL", "--url",
+	"WithInsecureHTTP", "--insecure-http",
+	"WithAPIKey", "POLYTOMIC_API_KEY",
+	"WithDeploymentKey", "POLYTOMIC_DEPLOYMENT_KEY",
+	"WithAPIVersion", "--api-version",
+)
+
+// checkURL refuses, in the CLI's terms, a --url that carries a user name or
+// password: the CLI takes keys only from the environment. The URL is not
+// quoted, since its user info may be a key.
+func checkURL(raw string) error {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return errors.New("--url / POLYTOMIC_URL must not carry a user name or password: put the key in POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY")
+	}
+	return nil
 }
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
@@ -135,24 +184,32 @@ func checkOutput(v string) error {
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, done bool) {
 	// The flag package prints the usage itself, to stderr, on -help and on
 	// every error; help belongs on stdout, and an error is clearer alone.
-	usage := fs.Usage
+	// Its error message goes out as one line in our own form instead.
+	usage, stderr := fs.Usage, fs.Output()
 	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
 	fs.Usage = usage
+	fs.SetOutput(stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
 			fs.Usage()
 			return exitOK, true
 		}
-		fmt.Fprintf(fs.Output(), "Run 'polyshare %s --help' for its flags.\n", fs.Name())
-		return exitUsage, true
+		return flagError(stderr, fs.Name(), err.Error()), true
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "polyshare %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return exitUsage, true
+		return flagError(stderr, fs.Name(), fmt.Sprintf("unexpected argument %q", fs.Arg(0))), true
 	}
 	return 0, false
+}
+
+// flagError reports a command line the flag package could not parse: one
+// line, prefixed like every other error, pointing at the command's help.
+func flagError(stderr io.Writer, cmd, msg string) int {
+	fmt.Fprintf(stderr, "polyshare %s: %s (run 'polyshare %s --help' for its flags)\n", cmd, safeText(msg), cmd)
+	return exitUsage
 }
 
 func parseUUIDFlag(name, v string) (uuid.UUID, error) {
@@ -166,11 +223,59 @@ func parseUUIDFlag(name, v string) (uuid.UUID, error) {
 	if id == uuid.Nil {
 		return uuid.Nil, fmt.Errorf("--%s must not be the nil UUID", name)
 	}
+	// The API takes RFC 9562 UUIDs only (versions 1-8, variant 10xx, and the
+	// max UUID); anything else would be sent only to come back as a 422.
+	if ver := id.Version(); id != uuid.Max && (id.Variant() != uuid.RFC4122 || ver < 1 || ver > 8) {
+		return uuid.Nil, fmt.Errorf("--%s %q is not an RFC 9562 UUID: its 13th hex digit (the version) must be 1-8 and its 17th (the variant) 8, 9, a or b, e.g. 248df4b7-aa70-47b8-a036-33ac447e668d", name, v)
+	}
 	return id, nil
 }
 
+// checkName refuses a --name that would put control characters (terminal
+// escapes, line breaks that forge table rows) or invalid UTF-8 into a shared
+// copy's name, where every later list would print them.
+func checkName(name string) error {
+	if !utf8.ValidString(name) || strings.ContainsFunc(name, unsafeRune) {
+		return fmt.Errorf("--name %q contains a control character or invalid UTF-8", name)
+	}
+	return nil
+}
+
+// unsafeRune reports whether r must not reach a terminal as is: control
+// characters (C0, DEL, C1: escape sequences, line breaks, tabs that would
+// shift a table column), line and paragraph separators, and the
+// bidirectional controls that reorder what is shown.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r)
+}
+
+// safeText makes text from a server or a user safe to print on a terminal:
+// unsafe characters and invalid UTF-8 appear as Go escapes (\x1b, \n,
+// \u202e) instead, so that a name cannot forge a table row and an error
+// stays one inert line.
+func safeText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
 func usageError(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "polyshare %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "polyshare %s: %s\n", cmd, safeText(err.Error()))
 	return exitUsage
 }
 
@@ -179,7 +284,7 @@ func usageError(stderr io.Writer, cmd string, err error) int {
 func callError(stderr io.Writer, cmd string, err error) int {
 	// The wrapper's errors name the library ("polyshare: op: ..."); the CLI
 	// already says "polyshare <cmd>:", so the library prefix is dropped.
-	msg := strings.TrimPrefix(err.Error(), "polyshare: ")
+	msg := safeText(strings.TrimPrefix(err.Error(), "polyshare: "))
 	if h := hint(cmd, err); h != "" {
 		fmt.Fprintf(stderr, "polyshare %s: %s (%s)\n", cmd, msg, h)
 	} else {
@@ -259,7 +364,7 @@ func printList(w io.Writer, format string, list []wrapper.Connection) error {
 		}
 		typ := "-"
 		if c.Type != nil && c.Type.Id != nil {
-			typ = *c.Type.Id
+			typ = safeText(*c.Type.Id)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
 			orDash(c.Id), orDash(c.Name), orDash(c.OrganizationId), typ, orDash(c.Status), created)
@@ -267,18 +372,20 @@ func printList(w io.Writer, format string, list []wrapper.Connection) error {
 	return tw.Flush()
 }
 
-// orDash formats *p, or "-" for a field the answer left out.
+// orDash formats *p for a table cell, escaped by safeText since it comes
+// from the server, or "-" for a field the answer left out.
 func orDash[T any](p *T) string {
 	if p == nil {
 		return "-"
 	}
-	return fmt.Sprint(*p)
+	return safeText(fmt.Sprint(*p))
 }
 
 // outputError reports a result that could not be written to stdout (a
 // closed pipe, a full disk): the call succeeded but nobody saw its answer.
-func outputError(stderr io.Writer, cmd string, err error) int {
-	fmt.Fprintf(stderr, "polyshare %s: writing the result: %v\n", cmd, err)
+// done says what the call did, so that it is not lost with the output.
+func outputError(stderr io.Writer, cmd, done string, err error) int {
+	fmt.Fprintf(stderr, "polyshare %s: %s, but writing the result failed: %s\n", cmd, done, safeText(err.Error()))
 	return exitTransport
 }
 
@@ -318,19 +425,24 @@ Example:
 	if err != nil {
 		return usageError(stderr, "share", err)
 	}
-	client, err := af.client(getenv)
-	if err != nil {
-		return usageError(stderr, "share", err)
-	}
 	var opts []wrapper.CallOption
+	var nameErr error
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "name":
+			nameErr = checkName(*name)
 			opts = append(opts, wrapper.WithName(*name))
 		case "idempotency-key":
 			opts = append(opts, wrapper.WithIdempotencyKey(*key))
 		}
 	})
+	if nameErr != nil {
+		return usageError(stderr, "share", nameErr)
+	}
+	client, err := af.client(getenv)
+	if err != nil {
+		return usageError(stderr, "share", err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, af.timeout)
 	defer cancel()
 	id, err := client.CreateSharedConnection(ctx, p, c, opts...)
@@ -338,7 +450,7 @@ Example:
 		return callError(stderr, "share", err)
 	}
 	if err := printShare(stdout, *output, id, p, c); err != nil {
-		return outputError(stderr, "share", err)
+		return outputError(stderr, "share", "created shared connection "+id.String(), err)
 	}
 	return exitOK
 }
@@ -377,7 +489,7 @@ Example:
 		return callError(stderr, "list", err)
 	}
 	if err := printList(stdout, *output, list); err != nil {
-		return outputError(stderr, "list", err)
+		return outputError(stderr, "list", fmt.Sprintf("listed %d shared copies", len(list)), err)
 	}
 	return exitOK
 }

@@ -59,6 +59,11 @@ Example:
 `
 
 func main() {
+	// Without this, writing to a closed stdout (polyshare list | head -c0)
+	// kills the process with SIGPIPE before it can say anything, and a
+	// share's new id is lost silently. Asking for SIGPIPE turns such writes
+	// into EPIPE errors, which the commands report on stderr (exit 3).
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
@@ -86,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "polyshare: unknown command %q\n\n%s", args[0], usage)
+		fmt.Fprintf(stderr, "polyshare: unknown command %q (run 'polyshare --help' for the commands)\n", args[0])
 		return exitUsage
 	}
 }
