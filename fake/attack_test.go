@@ -319,5 +319,10 @@ func TestNilParentIs422(t *testing.T) {
 			r.header.Get("X-Polytomic-Version") != tVersion {
 			t.Errorf("%s: %d %v %s, want 422 naming parent_connection_id", name, r.status, r.header, r.body)
 		}
+		r = call(t, s, "GET", sharedPath(nilID), "", bearer(partnerKey)...)
+		if r.status != 422 || r.json["key"] != keyValidation || r.meta()["field"] != "parent_connection_id" || r.meta()["in"] != "path" ||
+			r.header.Get("X-Polytomic-Version") != tVersion {
+			t.Errorf("%s: list: %d %v %s, want 422 naming parent_connection_id", name, r.status, r.header, r.body)
+		}
 	}
 }

@@ -536,6 +536,14 @@ func (s *Server) CreateSharedConnection(ctx context.Context, req generated.Creat
 func (s *Server) ListSharedConnections(ctx context.Context, req generated.ListSharedConnectionsRequestObject) (generated.ListSharedConnectionsResponseObject, error) {
 	version := req.Params.XPolytomicVersion
 	parent := req.ParentConnectionId
+	if parent == uuid.Nil {
+		// As on share: the nil UUID is well-formed but names nothing.
+		return generated.ListSharedConnections422JSONResponse{
+			Body: restError(http.StatusUnprocessableEntity, keyValidation, "parent_connection_id must be a non-nil UUID",
+				map[string]any{"field": "parent_connection_id", "in": "path"}),
+			Headers: generated.ListSharedConnections422ResponseHeaders{XPolytomicVersion: &version},
+		}, nil
+	}
 	p := principalFrom(ctx)
 	filter := s.strict && p.kind == OrganizationKey
 	s.mu.Lock()
