@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -134,14 +135,117 @@ var goOptionTerms = strings.NewReplacer(
 	"WithAPIVersion", "--api-version",
 )
 
-// checkURL refuses, in the CLI's terms, a --url that carries a user name or
-// password: the CLI takes keys only from the environment. The URL is not
-// quoted, since its user info may be a key.
+// checkURL refuses, in the CLI's terms, a --url the client could not use,
+// before the client library sees it:
+//
+//   - one that carries a user name or password (the CLI takes keys only from
+//     the environment); the URL is not quoted, since its user info may be a
+//     key;
+//   - one that is not an absolute http(s) URL, such as 127.0.0.1:8080. It is
+//     quoted as typed, less anything that could be a secret (see
+//     displayURL), with the URL the user probably meant when only the
+//     scheme is missing.
 func checkURL(raw string) error {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
+	u, err := url.Parse(raw)
+	if (err == nil && u.User != nil) || strings.Contains(authority(raw), "@") {
 		return errors.New("--url / POLYTOMIC_URL must not carry a user name or password: put the key in POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY")
 	}
-	return nil
+	if err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") {
+		return nil // the client library checks the rest (port, query, cleartext)
+	}
+	msg := fmt.Sprintf("--url %q is not an absolute http(s) URL", displayURL(raw))
+	if t := strings.TrimSpace(raw); t != raw && checkURL(t) == nil {
+		return errors.New(msg + ": remove the white space around it")
+	}
+	if s := meantURL(raw); s != "" {
+		return fmt.Errorf("%s: did you mean %s? (set --url or POLYTOMIC_URL)", msg, s)
+	}
+	return errors.New(msg + " (set --url or POLYTOMIC_URL, e.g. " + wrapper.DefaultBaseURL + ")")
+}
+
+// authority is the part of raw where a URL's user info and host go: after
+// "scheme://" when there is one, else from the start, up to the first /, ?
+// or #.
+func authority(raw string) string {
+	if _, rest, ok := strings.Cut(raw, "://"); ok {
+		raw = rest
+	}
+	if i := strings.IndexAny(raw, "/?#"); i >= 0 {
+		raw = raw[:i]
+	}
+	return raw
+}
+
+// displayURL is raw as typed, for an error message, less what could carry a
+// secret: everything up to the last @ (user info, even when a password's
+// own / or ? stopped url.Parse from seeing it as such), the query and the
+// fragment.
+func displayURL(raw string) string {
+	if i := strings.LastIndex(raw, "@"); i >= 0 {
+		scheme, _, ok := strings.Cut(raw, "://")
+		if !ok || len(scheme) > i {
+			scheme = ""
+		} else {
+			scheme += "://"
+		}
+		raw = scheme + "[redacted]" + raw[i:]
+	}
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i]
+	}
+	return raw
+}
+
+// meantURL guesses the URL meant by a --url that is not an absolute http(s)
+// URL, or returns "": raw with the scheme it lacks (http:// for a loopback host, which is what a local fake serves,
+// else https://) and without a trailing /api, which the client adds itself.
+// Only a plain host[:port][/path] gets a scheme: "http:/host" is a typo the
+// user should look at, not a missing scheme.
+func meantURL(raw string) string {
+	if strings.Contains(raw, "://") || strings.ContainsAny(raw, "@?# \t") || strings.HasPrefix(raw, "/") {
+		return ""
+	}
+	lower := strings.ToLower(raw)
+	if strings.HasPrefix(lower, "http:") || strings.HasPrefix(lower, "https:") {
+		return ""
+	}
+	u, err := url.Parse("http://" + raw)
+	if err != nil || u.Host == "" || u.Host != authority(raw) {
+		return ""
+	}
+	host := u.Hostname()
+	loopback := strings.EqualFold(host, "localhost") || (net.ParseIP(host) != nil && net.ParseIP(host).IsLoopback())
+	if !loopback && net.ParseIP(host) == nil && !strings.Contains(host, ".") {
+		return "" // not a host name anyone would type as a URL
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return ""
+		}
+	}
+	if !loopback {
+		u.Scheme = "https"
+	}
+	u.Path = trimAPISuffix(u.Path)
+	u.RawPath = ""
+	return u.String()
+}
+
+// endsInAPI reports whether a base URL's path ends in /api (or /api/),
+// which the client adds to the base URL itself.
+func endsInAPI(path string) bool {
+	p := strings.TrimRight(path, "/")
+	return len(p) >= 4 && strings.EqualFold(p[len(p)-4:], "/api")
+}
+
+// trimAPISuffix removes a trailing /api, and the slashes around it, from a
+// base URL's path.
+func trimAPISuffix(path string) string {
+	p := strings.TrimRight(path, "/")
+	if endsInAPI(p) {
+		p = p[:len(p)-4]
+	}
+	return strings.TrimRight(p, "/")
 }
 
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
@@ -197,12 +301,65 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, do
 			fs.Usage()
 			return exitOK, true
 		}
-		return flagError(stderr, fs.Name(), err.Error()), true
+		return flagError(stderr, fs.Name(), flagProblem(fs, err)), true
 	}
 	if fs.NArg() > 0 {
 		return flagError(stderr, fs.Name(), fmt.Sprintf("unexpected argument %q", fs.Arg(0))), true
 	}
 	return 0, false
+}
+
+// The flag package's error messages, which name flags with one dash and say
+// only "parse error" for a value of the wrong form.
+var (
+	flagBadValue  = regexp.MustCompile(`^invalid value (".*") for flag -([^\s:]+): (.*)$`)
+	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -(\S+)$`)
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -(\S+)$`)
+)
+
+// flagProblem words a flag package error in the CLI's terms: the flag as
+// --name, and for a value of the wrong form what form it needs (a duration
+// needs a unit: "--timeout 5" is not 5 seconds).
+func flagProblem(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+		return "--" + m[1] + " needs a value"
+	}
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return "unknown flag --" + m[1]
+	}
+	m := flagBadValue.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	quoted, name, why := m[1], m[2], m[3]
+	f := fs.Lookup(name)
+	if f == nil {
+		return msg
+	}
+	value, uerr := strconv.Unquote(quoted)
+	if uerr != nil {
+		return msg
+	}
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case time.Duration:
+			if _, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+				why = "a duration needs a unit, e.g. 5s or 500ms"
+			} else {
+				why = "not a duration: a number with a unit (ns, us, ms, s, m, h), e.g. 5s or 500ms"
+			}
+		case int:
+			if strings.Contains(why, "range") {
+				why = "out of range"
+			} else {
+				why = "not a whole number"
+			}
+		case bool:
+			why = "want true or false"
+		}
+	}
+	return fmt.Sprintf("invalid value %s for --%s: %s", quoted, name, why)
 }
 
 // flagError reports a command line the flag package could not parse: one
@@ -280,13 +437,14 @@ func usageError(stderr io.Writer, cmd string, err error) int {
 }
 
 // callError reports an error from the API call on one line, with a hint at
-// what to do about it when there is one, and picks the exit code.
-func callError(stderr io.Writer, cmd string, err error) int {
+// what to do about it when there is one, and picks the exit code. baseURL
+// is the base URL the call went to, for hints about it.
+func callError(stderr io.Writer, cmd, baseURL string, err error) int {
 	// The wrapper's errors name the library ("polyshare: op: ..."); the CLI
 	// already says "polyshare <cmd>:", so the library prefix is dropped.
 	msg := safeText(strings.TrimPrefix(err.Error(), "polyshare: "))
-	if h := hint(cmd, err); h != "" {
-		fmt.Fprintf(stderr, "polyshare %s: %s (%s)\n", cmd, msg, h)
+	if h := hint(cmd, baseURL, err); h != "" {
+		fmt.Fprintf(stderr, "polyshare %s: %s (%s)\n", cmd, msg, safeText(h))
 	} else {
 		fmt.Fprintf(stderr, "polyshare %s: %s\n", cmd, msg)
 	}
@@ -294,22 +452,63 @@ func callError(stderr io.Writer, cmd string, err error) int {
 }
 
 // hint suggests what to check after a failed call, or returns "" when the
-// error says it all.
-func hint(cmd string, err error) string {
+// error says it all. It is the one place hints are chosen.
+func hint(cmd, baseURL string, err error) string {
 	var dnsErr *net.DNSError
+	var apiErr *wrapper.APIError
+	transport := exitCode(err) == exitTransport
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "no answer in time: raise --timeout, or check --url / POLYTOMIC_URL"
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr):
 		return "check --url / POLYTOMIC_URL: is the API running at that address?"
+	case transport && errors.Is(err, io.EOF):
+		return "the server closed the connection before answering: check --url / POLYTOMIC_URL"
+	case transport && errors.Is(err, io.ErrUnexpectedEOF):
+		return "the server closed the connection in the middle of its answer: try again, or check --url / POLYTOMIC_URL"
 	case errors.Is(err, wrapper.ErrUnauthorized):
 		return "check the key in POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY"
 	case errors.Is(err, wrapper.ErrForbidden) && cmd == "share":
 		return "sharing needs a partner key, or on-premises the deployment key"
+	case errors.As(err, &apiErr) && apiErr.StatusCode == 404 && wrongBaseURL(apiErr, baseURL):
+		return baseURLHint(baseURL)
 	case errors.Is(err, wrapper.ErrNotFound):
 		return "check --parent: no connection with that id is visible to this key"
 	}
 	return ""
+}
+
+// wrongBaseURL reports whether a 404 says the server has no such route at
+// all, rather than no such connection: its message says so (the fake
+// answers "no such API route"), or the base URL itself ends in /api, which
+// the client adds.
+func wrongBaseURL(e *wrapper.APIError, baseURL string) bool {
+	if strings.Contains(strings.ToLower(e.Message()), "no such api route") {
+		return true
+	}
+	u, err := url.Parse(baseURL)
+	return err == nil && endsInAPI(u.Path)
+}
+
+// baseURLHint points at the base URL after a 404 for the route itself,
+// with the URL --url probably should have been.
+func baseURLHint(baseURL string) string {
+	const want = "--url should be the server's base URL without /api"
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Host == "" {
+		return want
+	}
+	path := strings.TrimRight(u.Path, "/")
+	switch {
+	case endsInAPI(path):
+		path = trimAPISuffix(path) // keep any prefix before /api
+	case path != "":
+		path = "" // another path: a base URL is usually the scheme and host alone
+	default:
+		return "the server has no such API route: is --url / POLYTOMIC_URL the base URL of a Polytomic API?"
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment, u.User = path, "", "", "", nil
+	return want + ", e.g. " + u.String()
 }
 
 // exitCode maps a call's error to the exit code: 2 when the call refused its
@@ -447,7 +646,7 @@ Example:
 	defer cancel()
 	id, err := client.CreateSharedConnection(ctx, p, c, opts...)
 	if err != nil {
-		return callError(stderr, "share", err)
+		return callError(stderr, "share", af.url, err)
 	}
 	if err := printShare(stdout, *output, id, p, c); err != nil {
 		return outputError(stderr, "share", "created shared connection "+id.String(), err)
@@ -486,7 +685,7 @@ Example:
 	defer cancel()
 	list, err := client.ListSharedConnections(ctx, p)
 	if err != nil {
-		return callError(stderr, "list", err)
+		return callError(stderr, "list", af.url, err)
 	}
 	if err := printList(stdout, *output, list); err != nil {
 		return outputError(stderr, "list", fmt.Sprintf("listed %d shared copies", len(list)), err)

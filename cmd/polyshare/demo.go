@@ -59,13 +59,13 @@ Example:
 	fmt.Fprintf(stdout, "1. share connection %s\n   into organisation %s\n", demoParent, demoChild)
 	id, err := client.CreateSharedConnection(ctx, demoParent, demoChild, wrapper.WithName("Warehouse (shared with Acme)"))
 	if err != nil {
-		return callError(stderr, "demo", err)
+		return callError(stderr, "demo", url, err)
 	}
 	fmt.Fprintf(stdout, "   -> new shared connection %s\n\n", id)
 
 	list, err := client.ListSharedConnections(ctx, demoParent)
 	if err != nil {
-		return callError(stderr, "demo", err)
+		return callError(stderr, "demo", url, err)
 	}
 	fmt.Fprintf(stdout, "2. shared copies of %s: %d\n", demoParent, len(list))
 	for _, c := range list {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -236,6 +237,144 @@ func TestErrorMessagesAreActionable(t *testing.T) {
 				if !strings.Contains(errOut, w) {
 					t.Errorf("stderr %q lacks %q", errOut, w)
 				}
+			}
+		})
+	}
+}
+
+// A --url the client cannot use, and flags the flag package cannot parse,
+// are refused before anything is sent, in the CLI's terms (--flag, not
+// -flag), with the fix when there is an obvious one.
+func TestUsageMistakesAreExplained(t *testing.T) {
+	srv := fake.NewTestServer(t)
+	key := map[string]string{"POLYTOMIC_API_KEY": secret}
+	cases := []struct {
+		name string
+		args []string
+		want string // the whole line after "polyshare list: "
+	}{
+		{"loopback without scheme", []string{"--url", "127.0.0.1:8080"},
+			`--url "127.0.0.1:8080" is not an absolute http(s) URL: did you mean http://127.0.0.1:8080? (set --url or POLYTOMIC_URL)`},
+		{"host without scheme, with /api", []string{"--url", "app.polytomic.com/api"},
+			`--url "app.polytomic.com/api" is not an absolute http(s) URL: did you mean https://app.polytomic.com? (set --url or POLYTOMIC_URL)`},
+		{"white space", []string{"--url", " " + srv.URL},
+			`--url " ` + srv.URL + `" is not an absolute http(s) URL: remove the white space around it`},
+		{"not a URL", []string{"--url", "foo"},
+			`--url "foo" is not an absolute http(s) URL (set --url or POLYTOMIC_URL, e.g. https://app.polytomic.com)`},
+		{"user info without scheme", []string{"--url", "me:" + secret + "@app.polytomic.com"},
+			`--url / POLYTOMIC_URL must not carry a user name or password: put the key in POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY`},
+		{"duration without unit", []string{"--timeout", "5"},
+			`invalid value "5" for --timeout: a duration needs a unit, e.g. 5s or 500ms (run 'polyshare list --help' for its flags)`},
+		{"not a duration", []string{"--timeout", "soon"},
+			`invalid value "soon" for --timeout: not a duration: a number with a unit (ns, us, ms, s, m, h), e.g. 5s or 500ms (run 'polyshare list --help' for its flags)`},
+		{"not a number", []string{"--max-retries", "x"},
+			`invalid value "x" for --max-retries: not a whole number (run 'polyshare list --help' for its flags)`},
+		{"flag without value", []string{"--parent"},
+			`--parent needs a value (run 'polyshare list --help' for its flags)`},
+		{"unknown flag", []string{"--bogus"},
+			`unknown flag --bogus (run 'polyshare list --help' for its flags)`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"list", "--parent", parent}, tc.args...)
+			if tc.name == "flag without value" {
+				args = []string{"list", "--parent"}
+			}
+			code, out, errOut := runCLI(t, key, args...)
+			if code != exitUsage || out != "" {
+				t.Fatalf("exit %d stdout %q, want %d and nothing; stderr %q", code, out, exitUsage, errOut)
+			}
+			if want := "polyshare list: " + tc.want + "\n"; errOut != want {
+				t.Errorf("stderr\n %q\nwant\n %q", errOut, want)
+			}
+		})
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("the fake saw %d requests, want 0", n)
+	}
+}
+
+// A --url that ends in /api, or points at a path with no API behind it,
+// draws a 404 for the route itself: the hint names the base URL to use
+// instead of blaming --parent.
+func TestWrongBaseURLHint(t *testing.T) {
+	srv := fake.NewTestServer(t)
+	key := map[string]string{"POLYTOMIC_API_KEY": secret}
+	for _, suffix := range []string{"/api", "/api/", "/v1"} {
+		t.Run(suffix, func(t *testing.T) {
+			code, out, errOut := runCLI(t, key, "list", "--url", srv.URL+suffix, "--parent", parent)
+			if code != exitAPI || out != "" {
+				t.Fatalf("exit %d stdout %q; stderr %q", code, out, errOut)
+			}
+			want := "(--url should be the server's base URL without /api, e.g. " + srv.URL + ")\n"
+			if !strings.HasSuffix(errOut, want) || strings.Contains(errOut, "check --parent") {
+				t.Errorf("stderr %q, want it to end in %q", errOut, want)
+			}
+		})
+	}
+}
+
+// 'polyshare help CMD' is 'polyshare CMD --help'; anything else is a usage
+// error naming the way to the list of commands.
+func TestHelpCommand(t *testing.T) {
+	for _, cmd := range []string{"share", "list", "serve", "demo", "version"} {
+		_, want, _ := runCLI(t, nil, cmd, "--help")
+		code, out, errOut := runCLI(t, nil, "help", cmd)
+		if code != exitOK || errOut != "" || out != want {
+			t.Errorf("help %s: exit %d, stderr %q, stdout differs from %s --help: %v", cmd, code, errOut, cmd, out != want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"help", "nope"}, "polyshare help: unknown command \"nope\" (run 'polyshare --help' for the commands)\n"},
+		{[]string{"help", "share", "list"}, "polyshare help: takes one command, got 2 arguments (run 'polyshare --help' for the commands)\n"},
+	} {
+		code, out, errOut := runCLI(t, nil, tc.args...)
+		if code != exitUsage || out != "" || errOut != tc.want {
+			t.Errorf("%v: exit %d stdout %q stderr %q, want %d and %q", tc.args, code, out, errOut, exitUsage, tc.want)
+		}
+	}
+}
+
+// A server that hangs up without answering, or in the middle of its answer,
+// is a transport failure (exit 3) whose hint says which of the two it was.
+func TestHangUpHints(t *testing.T) {
+	cases := []struct {
+		name  string
+		reply string // written before the connection is closed
+		want  string
+	}{
+		{"before answering", "", "(the server closed the connection before answering: check --url / POLYTOMIC_URL)\n"},
+		{"mid-answer", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":", "(the server closed the connection in the middle of its answer: try again, or check --url / POLYTOMIC_URL)\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = ln.Close() })
+			go func() {
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					buf := make([]byte, 4096)
+					_, _ = c.Read(buf)
+					_, _ = c.Write([]byte(tc.reply))
+					_ = c.Close()
+				}
+			}()
+			code, out, errOut := runCLI(t, map[string]string{"POLYTOMIC_API_KEY": secret},
+				"list", "--url", "http://"+ln.Addr().String(), "--parent", parent, "--max-retries", "0")
+			if code != exitTransport || out != "" {
+				t.Fatalf("exit %d stdout %q; stderr %q", code, out, errOut)
+			}
+			if !strings.HasPrefix(errOut, "polyshare list: ") || !strings.HasSuffix(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
+				t.Errorf("stderr %q, want one line ending in %q", errOut, tc.want)
 			}
 		})
 	}

@@ -41,7 +41,7 @@ Usage:
   polyshare version                                          print the version
 
 share and list print JSON (the API's answer); --output table prints a table.
-Run 'polyshare <command> --help' for a command's flags.
+Run 'polyshare <command> --help' or 'polyshare help <command>' for a command's flags.
 
 Environment:
   POLYTOMIC_URL             API base URL (default https://app.polytomic.com); --url overrides
@@ -87,13 +87,34 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runDemo(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		return runVersion(args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
+	case "help":
+		return runHelp(ctx, args[1:], getenv, stdout, stderr)
+	case "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
 		fmt.Fprintf(stderr, "polyshare: unknown command %q (run 'polyshare --help' for the commands)\n", args[0])
 		return exitUsage
 	}
+}
+
+// runHelp prints the top-level help, or with a command's name that
+// command's help, as 'polyshare CMD --help' does.
+func runHelp(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0 || (len(args) == 1 && args[0] == "help"):
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "polyshare help: takes one command, got %d arguments (run 'polyshare --help' for the commands)\n", len(args))
+		return exitUsage
+	}
+	switch args[0] {
+	case "share", "list", "serve", "demo", "version":
+		return run(ctx, []string{args[0], "--help"}, getenv, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "polyshare help: unknown command %q (run 'polyshare --help' for the commands)\n", safeText(args[0]))
+	return exitUsage
 }
 
 // runVersion prints the module version and VCS revision from the build

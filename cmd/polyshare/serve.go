@@ -33,12 +33,15 @@ connections and lets in-flight requests finish (up to 10s). It prints
 "listening on http://HOST:PORT" once it accepts connections.
 
 Without --config the fake is lenient: any Bearer token or Basic user, any
-version, every parent connection exists. A YAML or JSON --config declaring
+X-Polytomic-Version value (the header is still required), every parent
+connection exists. A YAML or JSON --config declaring
 organizations, connections and keys makes it strict (see README.md).
 
 The control API lives under /__polyshare/: GET health, GET|DELETE requests
 (the request log), GET|POST|DELETE faults (scripted failures), POST reset.
-It needs no credentials, so an --addr beyond loopback draws a warning.
+It needs no credentials, so an --addr beyond loopback draws a warning. Its
+requests are never faulted or delayed and are kept out of the request log;
+--access-log prints them too.
 
 Example:
   polyshare serve --addr 127.0.0.1:8080 &      # strict: --config fake/testdata/example-config.yaml
@@ -73,8 +76,8 @@ Example:
 			return exitUsage
 		}
 		opts = append(opts, fake.WithConfig(cfg))
-		fmt.Fprintf(stderr, "polyshare serve: strict mode: %d organizations, %d connections, %d keys\n",
-			len(cfg.Organizations), len(cfg.Connections), len(cfg.Keys))
+		fmt.Fprintf(stderr, "polyshare serve: strict mode: %s, %s, %s\n",
+			count(len(cfg.Organizations), "organization"), count(len(cfg.Connections), "connection"), count(len(cfg.Keys), "key"))
 	}
 	srv, err := fake.New(opts...)
 	if err != nil {
@@ -90,6 +93,14 @@ Example:
 		return exitUsage
 	}
 	return serve(ctx, ln, srv, stdout, stderr)
+}
+
+// count says "1 key", "2 keys", "0 keys".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // serve runs handler on ln until ctx ends, then shuts down gracefully:
