@@ -3,6 +3,7 @@ package wrapper
 import (
 	"context"
 	"encoding/base64"
+	"io"
 	"net/http"
 )
 
@@ -46,10 +47,24 @@ func (s *stamp) edit(_ context.Context, req *http.Request) error {
 	return nil
 }
 
-// credentialGuard is the transport under the client. net/http already drops
-// Authorization when a redirect leaves the host; the guard also drops it for
-// a redirect that stays on a subdomain or downgrades https to http, so the
-// credential only ever travels to the configured scheme and host.
+// credentialGuard is the transport under the client. It does two things
+// to every request the client sends, including each redirect it follows.
+//
+// It keeps the credential at home: net/http already drops Authorization
+// when a redirect leaves the host; the guard also drops it for a redirect
+// that stays on a subdomain or downgrades https to http, so the credential
+// only ever travels to the configured scheme and host.
+//
+// It keeps the retry decision in retry.go: net/http's Transport re-sends a
+// request by itself when a reused keep-alive connection fails before the
+// answer and the request looks repeatable to it (a GET, or any request
+// carrying Idempotency-Key, whose body it can rewind). Such a hidden
+// re-send would make one attempt two requests on the wire, so that
+// WithoutRetries sent two and WithMaxAttempts(n) more than n. The
+// transport below gets a shallow copy it cannot repeat: no GetBody, and for
+// a request without a body an empty one (net/http probes it, finds it empty
+// and sends no body, as before). The request the Client holds is untouched,
+// so a 307 or 308 redirect is still followed with its body.
 type credentialGuard struct {
 	base         http.RoundTripper
 	scheme, host string
@@ -64,5 +79,18 @@ func (t *credentialGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.Clone(req.Context()) // a RoundTripper must not modify its request
 		req.Header.Del("Authorization")
 	}
-	return base.RoundTrip(req)
+	once := *req // shallow: shares the header map, which nobody changes from here on
+	once.GetBody = nil
+	if once.Body == nil || once.Body == http.NoBody {
+		once.Body = emptyBody{}
+		once.ContentLength = 0
+	}
+	return base.RoundTrip(&once)
 }
+
+// emptyBody is a request body with nothing in it that net/http cannot tell
+// is empty without reading it, and so does not treat as repeatable.
+type emptyBody struct{}
+
+func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
+func (emptyBody) Close() error             { return nil }

@@ -1,0 +1,93 @@
+package wrapper_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/polyshare/polyshare/fake"
+	"github.com/polyshare/polyshare/wrapper"
+)
+
+// net/http's Transport would re-send a GET, or a POST carrying
+// Idempotency-Key, by itself when the server closes a reused keep-alive
+// connection without answering. The wrapper alone decides retries: a
+// dropped connection is one attempt, so WithoutRetries sends exactly one
+// request and WithMaxAttempts(n) at most n, warm connection or not.
+func TestDroppedKeepAliveConnectionIsOneAttempt(t *testing.T) {
+	cases := []struct {
+		name     string
+		op       string
+		opts     []wrapper.Option
+		drops    int
+		wantSent int
+		wantErr  bool
+	}{
+		{"list without retries", fake.OpListSharedConnections, []wrapper.Option{wrapper.WithoutRetries()}, 1, 1, true},
+		{"share with key, without retries", fake.OpCreateSharedConnection, []wrapper.Option{wrapper.WithoutRetries()}, 1, 1, true},
+		{"list, 2 attempts, both dropped", fake.OpListSharedConnections, []wrapper.Option{wrapper.WithMaxAttempts(2)}, 2, 2, true},
+		{"share, 2 attempts, both dropped", fake.OpCreateSharedConnection, []wrapper.Option{wrapper.WithMaxAttempts(2)}, 2, 2, true},
+		{"list, 2 attempts, one dropped", fake.OpListSharedConnections, []wrapper.Option{wrapper.WithMaxAttempts(2)}, 1, 2, false},
+		{"share, 2 attempts, one dropped", fake.OpCreateSharedConnection, []wrapper.Option{wrapper.WithMaxAttempts(2)}, 1, 2, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fake.NewTestServer(t)
+			c := newClient(t, srv.URL, append([]wrapper.Option{wrapper.WithRetryWaits(time.Millisecond, time.Millisecond)}, tc.opts...)...)
+			ctx := context.Background()
+			call := func() error {
+				if tc.op == fake.OpListSharedConnections {
+					_, err := c.ListSharedConnections(ctx, parentID)
+					return err
+				}
+				_, err := c.CreateSharedConnection(ctx, parentID, childID)
+				return err
+			}
+			// Warm the connection, so the next request goes over a reused one.
+			if err := call(); err != nil {
+				t.Fatal(err)
+			}
+			srv.ClearRequests()
+			if err := srv.InjectFault(fake.Fault{Operation: tc.op, Count: tc.drops, Drop: true}); err != nil {
+				t.Fatal(err)
+			}
+			err := call()
+			if (err != nil) != tc.wantErr {
+				t.Errorf("err = %v, want an error: %v", err, tc.wantErr)
+			}
+			if n := len(srv.Requests()); n != tc.wantSent {
+				t.Errorf("the server saw %d requests, want %d", n, tc.wantSent)
+			}
+		})
+	}
+}
+
+// The list request the transport is given a body it cannot rewind; on the
+// wire it still has none: no Content-Length, no Transfer-Encoding.
+func TestListSendsNoBody(t *testing.T) {
+	type seen struct {
+		te     []string
+		length int64
+		header []string
+		body   int
+	}
+	got := make(chan seen, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.TransferEncoding, r.ContentLength, r.Header.Values("Content-Length"), len(b)}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"data":[]}`)
+	}))
+	t.Cleanup(srv.Close)
+	if _, err := newClient(t, srv.URL).ListSharedConnections(context.Background(), parentID); err != nil {
+		t.Fatal(err)
+	}
+	s := <-got
+	if len(s.te) != 0 || s.length != 0 || len(s.header) != 0 || s.body != 0 {
+		t.Errorf("GET went out with Transfer-Encoding %q, ContentLength %d, Content-Length %q, %d body bytes; want none",
+			s.te, s.length, s.header, s.body)
+	}
+}
