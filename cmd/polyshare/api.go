@@ -326,7 +326,7 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 		return "--" + m[1] + " needs a value"
 	}
 	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
-		return "unknown flag --" + m[1]
+		return "unknown flag --" + m[1] + unknownFlagHint(fs, m[1])
 	}
 	m := flagBadValue.FindStringSubmatch(msg)
 	if m == nil {
@@ -360,6 +360,61 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 		}
 	}
 	return fmt.Sprintf("invalid value %s for --%s: %s", quoted, name, why)
+}
+
+// unknownFlagHint is what to say after "unknown flag --NAME": where keys
+// go, for a flag that looks like one (the CLI takes keys only from the
+// environment), else the flag of this command NAME is a typo of, if any.
+func unknownFlagHint(fs *flag.FlagSet, name string) string {
+	lower := strings.ToLower(name)
+	credential := strings.Contains(lower, "key") || strings.Contains(lower, "token") || strings.Contains(lower, "secret")
+	if credential && !strings.Contains(lower, "idem") {
+		return ": keys are read only from the environment: set POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY"
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if c := closest(lower, names); c != "" {
+		return ": did you mean --" + c + "?"
+	}
+	return ""
+}
+
+// closest is the candidate within two edits of word (insertions, deletions,
+// substitutions, or one swap of neighbours), the nearest first, or "".
+func closest(word string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(word, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between a and b,
+// by bytes: enough for ASCII command and flag names.
+func editDistance(a, b string) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
 }
 
 // flagError reports a command line the flag package could not parse: one
@@ -462,6 +517,8 @@ func hint(cmd, baseURL string, err error) string {
 		return "no answer in time: raise --timeout, or check --url / POLYTOMIC_URL"
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &dnsErr):
 		return "check --url / POLYTOMIC_URL: is the API running at that address?"
+	case transport && strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "the server speaks plain HTTP: use an http:// URL in --url / POLYTOMIC_URL"
 	case transport && errors.Is(err, io.EOF):
 		return "the server closed the connection before answering: check --url / POLYTOMIC_URL"
 	case transport && errors.Is(err, io.ErrUnexpectedEOF):

@@ -379,3 +379,75 @@ func TestHangUpHints(t *testing.T) {
 		})
 	}
 }
+
+// Typos get the name they were probably meant to be; a flag that looks like
+// a credential gets where credentials go; serve's --addr mistakes get the
+// address to use; an https URL to a plain-HTTP server gets the scheme.
+func TestTypoAndAddressHints(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = held.Close() })
+	srv := fake.NewTestServer(t)
+	httpsURL := "https" + strings.TrimPrefix(srv.URL, "http")
+	key := map[string]string{"POLYTOMIC_API_KEY": secret}
+	cases := []struct {
+		args []string
+		code int
+		want string // the whole stderr
+	}{
+		{[]string{"lsit"}, exitUsage,
+			"polyshare: unknown command \"lsit\": did you mean list? (run 'polyshare --help' for the commands)\n"},
+		{[]string{"xyzzy"}, exitUsage,
+			"polyshare: unknown command \"xyzzy\" (run 'polyshare --help' for the commands)\n"},
+		{[]string{"help", "shar"}, exitUsage,
+			"polyshare help: unknown command \"shar\": did you mean share? (run 'polyshare --help' for the commands)\n"},
+		{[]string{"list", "--prent", parent}, exitUsage,
+			"polyshare list: unknown flag --prent: did you mean --parent? (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"share", "--idempotency_key", "abcdefgh"}, exitUsage,
+			"polyshare share: unknown flag --idempotency_key: did you mean --idempotency-key? (run 'polyshare share --help' for its flags)\n"},
+		{[]string{"list", "--idempotency-key", "abcdefgh"}, exitUsage,
+			"polyshare list: unknown flag --idempotency-key (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"list", "--api-key", secret}, exitUsage,
+			"polyshare list: unknown flag --api-key: keys are read only from the environment: set POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"serve", "--addr", "8080"}, exitUsage,
+			"polyshare serve: cannot listen on 8080: listen tcp: address 8080: missing port in address (did you mean --addr 127.0.0.1:8080?)\n"},
+		{[]string{"serve", "--addr", held.Addr().String()}, exitUsage,
+			"polyshare serve: cannot listen on " + held.Addr().String() + ": listen tcp " + held.Addr().String() +
+				": bind: address already in use (another process holds that port: stop it, or pick another port; --addr 127.0.0.1:0 picks a free one)\n"},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, key, tc.args...)
+			if code != tc.code || out != "" || errOut != tc.want {
+				t.Errorf("exit %d stdout %q stderr\n %q\nwant exit %d and\n %q", code, out, errOut, tc.code, tc.want)
+			}
+		})
+	}
+	t.Run("https to plain HTTP", func(t *testing.T) {
+		code, out, errOut := runCLI(t, key, "list", "--url", httpsURL, "--parent", parent, "--max-retries", "0")
+		want := "(the server speaks plain HTTP: use an http:// URL in --url / POLYTOMIC_URL)\n"
+		if code != exitTransport || out != "" || !strings.HasSuffix(errOut, want) {
+			t.Errorf("exit %d stdout %q stderr %q, want exit %d ending in %q", code, out, errOut, exitTransport, want)
+		}
+	})
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		d    int
+	}{
+		{"", "", 0}, {"list", "list", 0}, {"lsit", "list", 1}, {"shar", "share", 1},
+		{"sahre", "share", 1}, {"serv", "serve", 1}, {"xyzzy", "share", 5}, {"", "demo", 4},
+		{"prent", "parent", 1}, {"idempotency_key", "idempotency-key", 1},
+	} {
+		if got := editDistance(tc.a, tc.b); got != tc.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
+		}
+		if got := editDistance(tc.b, tc.a); got != tc.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.b, tc.a, got, tc.d)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/polyshare/polyshare/wrapper"
@@ -93,9 +94,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "polyshare: unknown command %q (run 'polyshare --help' for the commands)\n", args[0])
+		fmt.Fprintf(stderr, "polyshare: unknown command %q%s (run 'polyshare --help' for the commands)\n", safeText(args[0]), commandHint(args[0]))
 		return exitUsage
 	}
+}
+
+// commands are the CLI's commands, as 'polyshare --help' lists them.
+var commands = []string{"share", "list", "serve", "demo", "version"}
+
+// commandHint names the command a mistyped one was probably meant to be,
+// as ": did you mean share?", or is "".
+func commandHint(typed string) string {
+	if c := closest(strings.ToLower(typed), commands); c != "" {
+		return ": did you mean " + c + "?"
+	}
+	return ""
 }
 
 // runHelp prints the top-level help, or with a command's name that
@@ -110,10 +123,10 @@ func runHelp(ctx context.Context, args []string, getenv func(string) string, std
 		return exitUsage
 	}
 	switch args[0] {
-	case "share", "list", "serve", "demo", "version":
+	case commands[0], commands[1], commands[2], commands[3], commands[4]:
 		return run(ctx, []string{args[0], "--help"}, getenv, stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "polyshare help: unknown command %q (run 'polyshare --help' for the commands)\n", safeText(args[0]))
+	fmt.Fprintf(stderr, "polyshare help: unknown command %q%s (run 'polyshare --help' for the commands)\n", safeText(args[0]), commandHint(args[0]))
 	return exitUsage
 }
 

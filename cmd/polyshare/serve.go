@@ -10,6 +10,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/polyshare/polyshare/fake"
@@ -89,10 +91,22 @@ Example:
 	}
 	ln, err := new(net.ListenConfig).Listen(ctx, "tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "polyshare serve: cannot listen on %s: %v\n", *addr, err)
+		fmt.Fprintf(stderr, "polyshare serve: cannot listen on %s: %v%s\n", safeText(*addr), err, listenHint(*addr, err))
 		return exitUsage
 	}
 	return serve(ctx, ln, srv, stdout, stderr)
+}
+
+// listenHint says what to do when --addr cannot be listened on: a bare
+// port wants a host; a port in use, another port or port 0.
+func listenHint(addr string, err error) string {
+	if _, perr := strconv.ParseUint(strings.TrimPrefix(addr, ":"), 10, 16); perr == nil && !strings.HasPrefix(addr, ":") {
+		return " (did you mean --addr 127.0.0.1:" + addr + "?)"
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return " (another process holds that port: stop it, or pick another port; --addr 127.0.0.1:0 picks a free one)"
+	}
+	return ""
 }
 
 // count says "1 key", "2 keys", "0 keys".
