@@ -45,7 +45,11 @@ type Fault struct {
 	// Delay is how long to wait before answering; the wait ends early if
 	// the client goes away.
 	Delay time.Duration `json:"-"`
-	// Drop closes the connection without an answer.
+	// Drop closes the connection without an answer. Go's net/http client
+	// re-sends a GET (or a request carrying Idempotency-Key whose body it
+	// can rewind) once by itself when this happens on a reused keep-alive
+	// connection, so a client may see the next answer instead: script
+	// Count 2, or use a fresh connection, to make it see the drop.
 	Drop bool `json:"drop,omitempty"`
 	// Truncate sends half of the body and closes the connection.
 	Truncate bool `json:"truncate,omitempty"`
@@ -338,10 +342,11 @@ func faultBody(status int) []byte {
 // writeTruncated announces len(body) bytes and sends half of them. net/http
 // closes a connection whose handler wrote less than its Content-Length, so
 // the client sees an unexpected EOF.
-func writeTruncated(w http.ResponseWriter, status int, body []byte) {
+func writeTruncated(w *responseWriter, status int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.Header().Set("Connection", "close")
 	w.WriteHeader(status)
+	w.commitLog() // nothing has reached the client yet: the header is buffered
 	_, _ = w.Write(body[:len(body)/2])
 	_ = http.NewResponseController(w).Flush()
 }
@@ -350,7 +355,8 @@ func writeTruncated(w http.ResponseWriter, status int, body []byte) {
 // the connection cannot be taken over (HTTP/2, a ResponseRecorder) it
 // aborts the handler, which net/http turns into a reset stream or closed
 // connection.
-func dropConnection(w http.ResponseWriter) {
+func dropConnection(w *responseWriter) {
+	w.commitLog()
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)

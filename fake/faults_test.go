@@ -1,11 +1,13 @@
 package fake
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -276,3 +278,75 @@ func TestControlAPI(t *testing.T) {
 		}
 	}
 }
+
+// A client that sees a dropped or truncated answer can read its request in
+// the log at once: the fault adds the entry before anything reaches the
+// client (the connection closed, the half body written).
+func TestDropAndTruncateAreLoggedBeforeTheClientSeesThem(t *testing.T) {
+	t.Run("drop", func(t *testing.T) {
+		s := newServer(t)
+		pw := &probeWriter{header: http.Header{}}
+		seen := -1
+		pw.onClose = func() { seen = len(s.Requests()) }
+		dropConnection(&responseWriter{ResponseWriter: pw, rec: &RequestRecord{Method: "GET"}, log: s.log})
+		if !pw.closed || seen != 1 {
+			t.Fatalf("closed %v with %d log entries, want closed with 1", pw.closed, seen)
+		}
+	})
+	t.Run("truncate", func(t *testing.T) {
+		s := newServer(t)
+		pw := &probeWriter{header: http.Header{}}
+		seen := -1
+		pw.onWrite = func() {
+			if seen < 0 {
+				seen = len(s.Requests())
+			}
+		}
+		writeTruncated(&responseWriter{ResponseWriter: pw, rec: &RequestRecord{Method: "GET"}, log: s.log}, 503, []byte(`{"status":503}`))
+		log := s.Requests()
+		if seen != 1 || len(log) != 1 || log[0].Status != 503 || pw.body.String() != `{"statu` {
+			t.Fatalf("first write saw %d log entries (want 1); log %+v; body %q", seen, log, pw.body.String())
+		}
+	})
+}
+
+// probeWriter is a ResponseWriter that reports, through its hooks, the
+// moment something would reach the client.
+type probeWriter struct {
+	header  http.Header
+	body    bytes.Buffer
+	onWrite func()
+	onClose func()
+	closed  bool
+}
+
+func (w *probeWriter) Header() http.Header { return w.header }
+func (w *probeWriter) WriteHeader(int)     {}
+func (w *probeWriter) Flush()              {}
+func (w *probeWriter) Write(b []byte) (int, error) {
+	if w.onWrite != nil {
+		w.onWrite()
+	}
+	return w.body.Write(b)
+}
+func (w *probeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return probeConn{w}, bufio.NewReadWriter(bufio.NewReader(strings.NewReader("")), bufio.NewWriter(io.Discard)), nil
+}
+
+// probeConn is the hijacked connection of a probeWriter; only Close is used.
+type probeConn struct{ w *probeWriter }
+
+func (c probeConn) Close() error {
+	if c.w.onClose != nil {
+		c.w.onClose()
+	}
+	c.w.closed = true
+	return nil
+}
+func (probeConn) Read([]byte) (int, error)         { return 0, io.EOF }
+func (probeConn) Write(b []byte) (int, error)      { return len(b), nil }
+func (probeConn) LocalAddr() net.Addr              { return nil }
+func (probeConn) RemoteAddr() net.Addr             { return nil }
+func (probeConn) SetDeadline(time.Time) error      { return nil }
+func (probeConn) SetReadDeadline(time.Time) error  { return nil }
+func (probeConn) SetWriteDeadline(time.Time) error { return nil }

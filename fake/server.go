@@ -171,6 +171,22 @@ func (s *Server) Reset() {
 type responseWriter struct {
 	http.ResponseWriter
 	status int
+	// rec, when set, is the request's entry for log, added by commitLog.
+	rec *RequestRecord
+	log *requestLog
+}
+
+// commitLog adds the request to the request log, once. ServeHTTP does it
+// when the handler returns, which is before net/http sends the buffered
+// answer; a fault that closes the connection itself (Drop, Truncate) does
+// it before closing, so a client that sees the connection end can already
+// read the request in the log.
+func (w *responseWriter) commitLog() {
+	if w.rec != nil {
+		w.rec.Status = w.status
+		w.log.add(*w.rec)
+		w.rec = nil
+	}
 }
 
 func (w *responseWriter) WriteHeader(code int) {
@@ -233,10 +249,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// net/http gives each request a map of its own and the fake never
 		// changes it, so a copy per request would only cost time.
 		rec = &RequestRecord{Time: s.now(), Method: r.Method, Path: r.URL.RequestURI(), Header: r.Header}
-		defer func() {
-			rec.Status = rw.status
-			s.log.add(*rec)
-		}()
+		rw.rec, rw.log = rec, s.log
+		defer rw.commitLog()
 	}
 	defer func() {
 		if v := recover(); v != nil {

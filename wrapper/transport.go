@@ -3,7 +3,6 @@ package wrapper
 import (
 	"context"
 	"encoding/base64"
-	"io"
 	"net/http"
 )
 
@@ -55,16 +54,17 @@ func (s *stamp) edit(_ context.Context, req *http.Request) error {
 // that stays on a subdomain or downgrades https to http, so the credential
 // only ever travels to the configured scheme and host.
 //
-// It keeps the retry decision in retry.go: net/http's Transport re-sends a
-// request by itself when a reused keep-alive connection fails before the
-// answer and the request looks repeatable to it (a GET, or any request
-// carrying Idempotency-Key, whose body it can rewind). Such a hidden
-// re-send would make one attempt two requests on the wire, so that
-// WithoutRetries sent two and WithMaxAttempts(n) more than n. The
-// transport below gets a shallow copy it cannot repeat: no GetBody, and for
-// a request without a body an empty one (net/http probes it, finds it empty
-// and sends no body, as before). The request the Client holds is untouched,
-// so a 307 or 308 redirect is still followed with its body.
+// It keeps the decision to repeat a share in retry.go: net/http's Transport
+// re-sends a request by itself when a reused keep-alive connection fails
+// before the answer and the request looks repeatable to it, which a POST
+// carrying Idempotency-Key does once its body can be rewound (GetBody).
+// That hidden re-send would make one attempt two requests on the wire, so
+// WithoutRetries would send a share twice. For such a request the
+// transport below gets a shallow copy without GetBody, which it cannot
+// repeat; the request the Client holds keeps it, so a 307 or 308 redirect
+// is still followed with its body. A GET is left as it is: net/http may
+// re-send it once, which is safe, and preventing that would cost every GET
+// a body probe (see README, "Retries").
 type credentialGuard struct {
 	base         http.RoundTripper
 	scheme, host string
@@ -79,18 +79,10 @@ func (t *credentialGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = req.Clone(req.Context()) // a RoundTripper must not modify its request
 		req.Header.Del("Authorization")
 	}
-	once := *req // shallow: shares the header map, which nobody changes from here on
-	once.GetBody = nil
-	if once.Body == nil || once.Body == http.NoBody {
-		once.Body = emptyBody{}
-		once.ContentLength = 0
+	if req.GetBody != nil && req.Method != http.MethodGet {
+		once := *req // shallow: shares the header map, which nobody changes from here on
+		once.GetBody = nil
+		req = &once
 	}
-	return base.RoundTrip(&once)
+	return base.RoundTrip(req)
 }
-
-// emptyBody is a request body with nothing in it that net/http cannot tell
-// is empty without reading it, and so does not treat as repeatable.
-type emptyBody struct{}
-
-func (emptyBody) Read([]byte) (int, error) { return 0, io.EOF }
-func (emptyBody) Close() error             { return nil }
