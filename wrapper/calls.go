@@ -166,19 +166,27 @@ func (c *Client) createSharedConnection(ctx context.Context, parent, child uuid.
 		}
 		key = k.String()
 	}
+	// Headers are set by request editors, not through the generated params:
+	// the version and credential are set in one place (the client's editor),
+	// and the key travels the same way. In the common case the key's editor
+	// is the only per-call one, passed alone rather than in a slice.
+	var keyEditor generated.RequestEditorFn
 	if key != "" {
-		// Headers are set by request editors, not through the generated
-		// params: the version and credential are set in one place (the
-		// client's editor), and the key travels the same way.
-		editors = append(editors, func(_ context.Context, r *http.Request) error {
+		keyEditor = func(_ context.Context, r *http.Request) error {
 			r.Header.Set("Idempotency-Key", key)
 			return nil
-		})
+		}
+		if len(editors) > 0 {
+			editors, keyEditor = append(editors, keyEditor), nil
+		}
 	}
 	resp, body, err := c.do(ctx, exchange{
 		op: op, method: http.MethodPost, parent: parent, suffix: "/share",
 		repeatable: key != "", keyed: key != "",
 		send: func(ctx context.Context) (*http.Response, error) {
+			if keyEditor != nil {
+				return c.gen.CreateSharedConnectionWithBody(ctx, parent, nil, "application/json", bytes.NewReader(buf), keyEditor)
+			}
 			return c.gen.CreateSharedConnectionWithBody(ctx, parent, nil, "application/json", bytes.NewReader(buf), editors...)
 		},
 	})

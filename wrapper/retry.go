@@ -199,7 +199,7 @@ func (c *Client) attempt(ctx context.Context, x exchange) (*http.Response, []byt
 	if err != nil {
 		return nil, nil, c.cred.seal(err)
 	}
-	body, err := readCapped(resp.Body, c.maxBytes)
+	body, err := readCapped(resp.Body, c.maxBytes, resp.ContentLength)
 	_ = resp.Body.Close() // read to the end or past the cap: a close error changes nothing
 	if errors.Is(err, ErrResponseTooLarge) {
 		if resp.StatusCode >= 300 {
@@ -215,16 +215,31 @@ func (c *Client) attempt(ctx context.Context, x exchange) (*http.Response, []byt
 
 // readCapped reads r to the end, but never more than limit+1 bytes: one
 // byte past the limit proves the body too large. Then it returns what it
-// read with an error wrapping ErrResponseTooLarge.
-func readCapped(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
+// read with an error wrapping ErrResponseTooLarge. hint is the announced
+// length (Content-Length), or -1: a body no longer than announced is read
+// into one allocation.
+func readCapped(r io.Reader, limit, hint int64) ([]byte, error) {
+	size := int64(512)
+	if hint >= 0 && hint < limit {
+		size = hint + 1 // room for the read that finds the end
 	}
-	if int64(len(b)) > limit {
-		return b, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+	b := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow, as io.ReadAll does
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return b, fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, limit)
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return b, nil
 }
 
 // logAttempt records one attempt. Only the method, path, status, attempt

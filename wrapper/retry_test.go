@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -88,18 +89,35 @@ func (r *countingReader) Read(p []byte) (int, error) {
 
 func TestReadCappedReadsAtMostCapPlusOne(t *testing.T) {
 	for _, limit := range []int64{1, 100, 4096, DefaultMaxResponseBytes} {
-		r := &countingReader{}
-		_, err := readCapped(r, limit)
-		if !errors.Is(err, ErrResponseTooLarge) || !strings.Contains(err.Error(), "response too large") {
-			t.Errorf("limit %d: err = %v, want response too large", limit, err)
-		}
-		if r.n > limit+1 {
-			t.Errorf("limit %d: read %d bytes, want at most %d", limit, r.n, limit+1)
+		// Whatever the announced length (none, honest, a lie either way).
+		for _, hint := range []int64{-1, 0, 10, limit, limit + 1, 1 << 40} {
+			r := &countingReader{}
+			_, err := readCapped(r, limit, hint)
+			if !errors.Is(err, ErrResponseTooLarge) || !strings.Contains(err.Error(), "response too large") {
+				t.Errorf("limit %d, hint %d: err = %v, want response too large", limit, hint, err)
+			}
+			if r.n > limit+1 {
+				t.Errorf("limit %d, hint %d: read %d bytes, want at most %d", limit, hint, r.n, limit+1)
+			}
 		}
 	}
-	b, err := readCapped(io.LimitReader(&countingReader{}, 100), 100)
-	if err != nil || len(b) != 100 {
-		t.Errorf("a body of exactly the cap: %d bytes, %v; want it whole", len(b), err)
+	for _, hint := range []int64{-1, 0, 50, 100, 101, 5000} {
+		b, err := readCapped(io.LimitReader(&countingReader{}, 100), 100, hint)
+		if err != nil || len(b) != 100 {
+			t.Errorf("hint %d: a body of exactly the cap: %d bytes, %v; want it whole", hint, len(b), err)
+		}
+	}
+	for _, n := range []int{0, 1, 511, 512, 513, 3000} {
+		want := strings.Repeat("y", n)
+		for _, hint := range []int64{-1, int64(n), int64(n / 2), int64(n * 2)} {
+			b, err := readCapped(iotest.OneByteReader(strings.NewReader(want)), 4096, hint)
+			if err != nil || string(b) != want {
+				t.Errorf("%d bytes, hint %d: got %d bytes, %v", n, hint, len(b), err)
+			}
+		}
+	}
+	if _, err := readCapped(iotest.ErrReader(io.ErrUnexpectedEOF), 100, -1); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("a failing body: err = %v, want io.ErrUnexpectedEOF", err)
 	}
 }
 

@@ -145,6 +145,30 @@ func TestHeadersOnEveryRequest(t *testing.T) {
 	if got := rec.last(t).Header.Values("X-Polytomic-Version"); len(got) != 1 || got[0] != "2025-09-18" {
 		t.Errorf("call version: header = %q", got)
 	}
+
+	// A share's per-call editors: the key alone, the version alone, both.
+	for _, tc := range []struct {
+		opts    []wrapper.CallOption
+		version string
+		key     string // "" for any generated key
+	}{
+		{nil, "2023-04-25", ""},
+		{[]wrapper.CallOption{wrapper.WithIdempotencyKey("caller-key-1")}, "2023-04-25", "caller-key-1"},
+		{[]wrapper.CallOption{wrapper.WithVersion("2025-09-18")}, "2025-09-18", ""},
+		{[]wrapper.CallOption{wrapper.WithVersion("2025-09-18"), wrapper.WithIdempotencyKey("caller-key-2")}, "2025-09-18", "caller-key-2"},
+	} {
+		if _, err := basic.CreateSharedConnection(ctx, parentID, childID, tc.opts...); err != nil {
+			t.Fatal(err)
+		}
+		h := rec.last(t).Header
+		keys := h.Values("Idempotency-Key")
+		if got := h.Values("X-Polytomic-Version"); len(got) != 1 || got[0] != tc.version {
+			t.Errorf("share %d options: version header = %q, want %s", len(tc.opts), got, tc.version)
+		}
+		if len(keys) != 1 || (tc.key != "" && keys[0] != tc.key) || wrapper.CheckIdempotencyKey(keys[0]) != nil {
+			t.Errorf("share %d options: Idempotency-Key = %q, want exactly one %q", len(tc.opts), keys, tc.key)
+		}
+	}
 }
 
 func TestCallerHTTPClientNotMutated(t *testing.T) {
