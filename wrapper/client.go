@@ -159,7 +159,10 @@ func WithMaxAttempts(n int) Option {
 	}
 }
 
-// WithoutRetries sends every call exactly once; same as WithMaxAttempts(1).
+// WithoutRetries makes every call one attempt; same as WithMaxAttempts(1).
+// A share is then sent exactly once. A list may still be re-sent once by
+// net/http's Transport itself, when a reused keep-alive connection turns out
+// to be closed before any answer, as it does for any Go client's GET.
 func WithoutRetries() Option { return WithMaxAttempts(1) }
 
 // WithRetryWaits sets the backoff between attempts: the first retry waits
