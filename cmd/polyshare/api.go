@@ -42,11 +42,11 @@ func (f *apiFlags) register(fs *flag.FlagSet, getenv func(string) string) {
 	if ver == "" {
 		ver = wrapper.DefaultAPIVersion
 	}
-	fs.StringVar(&f.url, "url", def, "API base URL (env POLYTOMIC_URL)")
-	fs.StringVar(&f.apiVersion, "api-version", ver, "X-Polytomic-Version to send (env POLYTOMIC_VERSION)")
-	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the call, retries and waits included, after this long, e.g. 30s")
+	fs.StringVar(&f.url, "url", def, "API base `URL` (default: $POLYTOMIC_URL if set, else "+wrapper.DefaultBaseURL+")")
+	fs.StringVar(&f.apiVersion, "api-version", ver, "X-Polytomic-Version to send, a `DATE` such as 2025-09-18 (default: $POLYTOMIC_VERSION if set, else "+wrapper.DefaultAPIVersion+")")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "give up on the call, retries and waits included, after this `DURATION`, e.g. 30s")
 	fs.IntVar(&f.maxRetries, "max-retries", wrapper.DefaultMaxAttempts-1,
-		"retry a failed call at most N times (0 to 9); only requests safe to repeat are retried")
+		"retry a failed call at most `N` times (0 to 9); only requests safe to repeat are retried")
 	fs.BoolVar(&f.insecureHTTP, "insecure-http", false,
 		"allow an http:// --url to a host that is not loopback (sends the key in cleartext)")
 }
@@ -256,11 +256,40 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		n := 0
 		fs.VisitAll(func(*flag.Flag) { n++ })
 		if n > 0 {
-			fmt.Fprintf(fs.Output(), "\nFlags:\n")
-			fs.PrintDefaults()
+			fmt.Fprintf(fs.Output(), "\nFlags (one dash or two):\n")
+			printFlags(fs)
 		}
 	}
 	return fs
+}
+
+// printFlags lists fs's flags as flag.PrintDefaults does, but spelled
+// --name, as the CLI's messages and README spell them.
+func printFlags(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		typ, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if typ != "" {
+			line += " " + typ
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		switch {
+		case strings.Contains(usage, "(default:"): // the usage says it better
+		case f.DefValue == "", f.DefValue == "0", f.DefValue == "0s", f.DefValue == "false": // the zero value says nothing
+		default:
+			if g, ok := f.Value.(flag.Getter); ok && isString(g.Get()) {
+				line += fmt.Sprintf(" (default %q)", f.DefValue)
+			} else {
+				line += " (default " + f.DefValue + ")"
+			}
+		}
+		fmt.Fprintln(fs.Output(), line)
+	})
+}
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
 }
 
 // The values of --output: json prints the API's answer as it came (the
@@ -272,13 +301,17 @@ const (
 
 // registerOutput adds --output to a command that prints API results.
 func registerOutput(fs *flag.FlagSet) *string {
-	return fs.String("output", outputJSON, "how to print the result: json (the API's answer) or table (aligned columns)")
+	return fs.String("output", outputJSON, "how to print the result (`FORMAT`): json (the API's answer) or table (aligned columns)")
 }
 
 // checkOutput rejects an --output value before anything is sent.
 func checkOutput(v string) error {
 	if v != outputJSON && v != outputTable {
-		return fmt.Errorf("--output %q is not json or table", v)
+		msg := fmt.Sprintf("--output %q is not json or table", v)
+		if c := closest(strings.ToLower(v), []string{outputJSON, outputTable}); c != "" {
+			msg += ": did you mean " + c + "?"
+		}
+		return errors.New(msg)
 	}
 	return nil
 }
@@ -304,7 +337,13 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, do
 		return flagError(stderr, fs.Name(), flagProblem(fs, err)), true
 	}
 	if fs.NArg() > 0 {
-		return flagError(stderr, fs.Name(), fmt.Sprintf("unexpected argument %q", fs.Arg(0))), true
+		msg := fmt.Sprintf("unexpected argument %q", fs.Arg(0))
+		if _, err := uuid.Parse(fs.Arg(0)); err == nil && fs.Lookup("parent") != nil {
+			msg += ": ids are given as flags, e.g. --parent UUID"
+		} else if strings.HasPrefix(fs.Arg(0), "-") {
+			msg += ": flags go before other arguments, or after none"
+		}
+		return flagError(stderr, fs.Name(), msg), true
 	}
 	return 0, false
 }
@@ -326,7 +365,11 @@ func flagProblem(fs *flag.FlagSet, err error) string {
 		return "--" + m[1] + " needs a value"
 	}
 	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
-		return "unknown flag --" + m[1] + unknownFlagHint(fs, m[1])
+		dashes := "--"
+		if len(m[1]) == 1 {
+			dashes = "-" // a short flag, as typed; the CLI has none
+		}
+		return "unknown flag " + dashes + m[1] + unknownFlagHint(fs, m[1])
 	}
 	m := flagBadValue.FindStringSubmatch(msg)
 	if m == nil {
@@ -371,8 +414,20 @@ func unknownFlagHint(fs *flag.FlagSet, name string) string {
 	if credential && !strings.Contains(lower, "idem") {
 		return ": keys are read only from the environment: set POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY"
 	}
-	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	var names, initial []string
+	fs.VisitAll(func(f *flag.Flag) {
+		names = append(names, f.Name)
+		if len(lower) == 1 && f.Name[0] == lower[0] {
+			initial = append(initial, f.Name)
+		}
+	})
+	if len(lower) == 1 {
+		// A short flag: the long flag it abbreviates, when only one fits.
+		if len(initial) == 1 {
+			return ": there are no short flags: did you mean --" + initial[0] + "?"
+		}
+		return ": there are no short flags"
+	}
 	if c := closest(lower, names); c != "" {
 		return ": did you mean --" + c + "?"
 	}
@@ -662,11 +717,11 @@ Example:
 	var af apiFlags
 	af.register(fs, getenv)
 	output := registerOutput(fs)
-	parent := fs.String("parent", "", "id of the connection to share (UUID, required)")
-	child := fs.String("child", "", "id of the organisation to share into (UUID, required)")
-	name := fs.String("name", "", "name of the shared copy (default: the parent's name)")
+	parent := fs.String("parent", "", "id of the connection to share (a `UUID`, required)")
+	child := fs.String("child", "", "id of the organisation to share into (a `UUID`, required)")
+	name := fs.String("name", "", "`NAME` of the shared copy (default: the parent's name)")
 	key := fs.String("idempotency-key", "",
-		"Idempotency-Key to send (8-255 of A-Z a-z 0-9 - _); repeat a share with the same key to get the first answer back (default: a fresh random key)")
+		"Idempotency-Key to send, a `KEY` (8-255 of A-Z a-z 0-9 - _); repeat a share with the same key to get the first answer back (default: a fresh random key)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
@@ -723,7 +778,7 @@ Example:
 	var af apiFlags
 	af.register(fs, getenv)
 	output := registerOutput(fs)
-	parent := fs.String("parent", "", "id of the parent connection (UUID, required)")
+	parent := fs.String("parent", "", "id of the parent connection (a `UUID`, required)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}

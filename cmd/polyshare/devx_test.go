@@ -411,6 +411,16 @@ func TestTypoAndAddressHints(t *testing.T) {
 			"polyshare list: unknown flag --idempotency-key (run 'polyshare list --help' for its flags)\n"},
 		{[]string{"list", "--api-key", secret}, exitUsage,
 			"polyshare list: unknown flag --api-key: keys are read only from the environment: set POLYTOMIC_API_KEY or POLYTOMIC_DEPLOYMENT_KEY (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"list", "-o", "table", "--parent", parent}, exitUsage,
+			"polyshare list: unknown flag -o: there are no short flags: did you mean --output? (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"list", "-z"}, exitUsage,
+			"polyshare list: unknown flag -z: there are no short flags (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"list", "--output", "tabel", "--parent", parent}, exitUsage,
+			"polyshare list: --output \"tabel\" is not json or table: did you mean table?\n"},
+		{[]string{"list", parent}, exitUsage,
+			"polyshare list: unexpected argument \"" + parent + "\": ids are given as flags, e.g. --parent UUID (run 'polyshare list --help' for its flags)\n"},
+		{[]string{"share", "--parent", parent, "--child", child, "name", "--output", "table"}, exitUsage,
+			"polyshare share: unexpected argument \"name\" (run 'polyshare share --help' for its flags)\n"},
 		{[]string{"serve", "--addr", "8080"}, exitUsage,
 			"polyshare serve: cannot listen on 8080: listen tcp: address 8080: missing port in address (did you mean --addr 127.0.0.1:8080?)\n"},
 		{[]string{"serve", "--addr", held.Addr().String()}, exitUsage,
@@ -448,6 +458,37 @@ func TestEditDistance(t *testing.T) {
 		}
 		if got := editDistance(tc.b, tc.a); got != tc.d {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.b, tc.a, got, tc.d)
+		}
+	}
+}
+
+// Help lists flags as the README spells them (--name VALUE), says one dash
+// works too, and states a default that comes from the environment once, in
+// words, whatever the environment holds.
+func TestHelpFlagList(t *testing.T) {
+	vars := map[string]string{"POLYTOMIC_URL": "http://127.0.0.1:9", "POLYTOMIC_VERSION": "2023-04-25"}
+	code, out, _ := runCLI(t, vars, "share", "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{
+		"\nFlags (one dash or two):\n",
+		"\n  --parent UUID\n",
+		"\n  --child UUID\n",
+		"\n  --timeout DURATION\n",
+		"(default 1m0s)",
+		"\n  --url URL\n    \tAPI base URL (default: $POLYTOMIC_URL if set, else https://app.polytomic.com)\n",
+		"\n  --output FORMAT\n",
+		"(default \"json\")",
+		"\n  --insecure-http\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("share --help lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"http://127.0.0.1:9", "2023-04-25", "\n  -parent", "(default false)"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("share --help shows %q:\n%s", unwanted, out)
 		}
 	}
 }

@@ -51,11 +51,11 @@ Example:
       -u "key:" -H "X-Polytomic-Version: 2024-02-08" -H "Content-Type: application/json" \
       -d '{"child_organization_id":"0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c"}'
   curl http://127.0.0.1:8080/__polyshare/health`, stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free port)")
-	config := fs.String("config", "", "YAML or JSON file declaring organizations, connections and keys (strict mode)")
-	latency := fs.Duration("latency", 0, "delay every API request by this long, e.g. 50ms")
+	addr := fs.String("addr", "127.0.0.1:8080", "`HOST:PORT` to listen on (port 0 picks a free port)")
+	config := fs.String("config", "", "YAML or JSON `FILE` declaring organizations, connections and keys (strict mode)")
+	latency := fs.Duration("latency", 0, "delay every answer to an API route by this `DURATION`, e.g. 50ms (a scripted fault keeps its own delay)")
 	accessLog := fs.Bool("access-log", false, "log one line per request to stderr (method, path, status, duration; never headers)")
-	logSize := fs.Int("request-log-size", fake.DefaultRequestLogSize, "how many requests /__polyshare/requests keeps (0: none, at most 1000000)")
+	logSize := fs.Int("request-log-size", fake.DefaultRequestLogSize, "keep the last `N` requests in /__polyshare/requests (0: none, at most 1000000)")
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}
