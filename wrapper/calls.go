@@ -236,7 +236,27 @@ func (c *Client) listSharedConnections(ctx context.Context, parent uuid.UUID, op
 	if env.Data == nil {
 		return nil, invalid(op, "answer lacks data")
 	}
+	for i, conn := range env.Data {
+		// A null element decodes to an empty Connection, as {} does; the
+		// spec allows {} (every field optional) but not null. Only an empty
+		// element is looked at again, so a normal answer is decoded once.
+		if conn == (Connection{}) && isNullElement(body, i) {
+			return nil, invalid(op, "answer's data[%d] is null, not a connection", i)
+		}
+	}
 	return env.Data, nil
+}
+
+// isNullElement reports whether element i of the "data" array of the JSON
+// body is null.
+func isNullElement(body []byte, i int) bool {
+	var raw struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(body, &raw) != nil || i >= len(raw.Data) {
+		return false
+	}
+	return string(bytes.TrimSpace(raw.Data[i])) == "null"
 }
 
 // decode200 decodes the body of a 200 into one of the generated envelope

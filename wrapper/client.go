@@ -126,7 +126,8 @@ func WithAPIVersion(v string) Option {
 
 // WithHTTPClient makes the client send requests through hc. hc is copied,
 // never modified; its Transport (or http.DefaultTransport) carries the
-// requests, its CheckRedirect applies, and its Timeout bounds each attempt
+// requests, its CheckRedirect applies to a list (a share follows no
+// redirect: see CreateSharedConnection), and its Timeout bounds each attempt
 // (bound the whole call, retries included, with the context).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
@@ -248,6 +249,7 @@ func New(opts ...Option) (*Client, error) {
 		hc = *cfg.httpClient // a copy: the caller's client is never changed
 	}
 	hc.Transport = &credentialGuard{base: hc.Transport, scheme: base.Scheme, host: base.Host}
+	hc.CheckRedirect = shareStaysPut(hc.CheckRedirect)
 	st := &stamp{scheme: base.Scheme, host: base.Host, authz: cred.header(), version: cfg.version}
 
 	gen, err := generated.NewClient(base.String(),
@@ -357,4 +359,26 @@ func runeKind(r rune) string {
 		return "a space"
 	}
 	return fmt.Sprintf("U+%04X", r)
+}
+
+// shareStaysPut is the client's redirect policy: a list follows redirects as
+// next would (net/http's default when nil); a share follows none, and its
+// 3xx answer is returned as the *APIError it is. Polytomic's API does not
+// redirect; a redirect answering a share comes from a misconfigured base URL
+// or a proxy, and following it would either send the share again (307, 308:
+// up to ten times for one attempt, keyed or not) or turn it into a GET to
+// wherever the Location points (301, 302, 303).
+func shareStaysPut(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if via[0].Method != http.MethodGet {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/url"
 	"slices"
 	"strconv"
@@ -198,6 +199,17 @@ func (c *credentials) cleanURLErrors(err error) {
 			return
 		}
 		ue.URL = c.text(ue.URL)
+		var op *net.OpError
+		if errors.As(ue.Err, &op) {
+			if de, ok := op.Err.(*net.DNSError); ok {
+				// The host looked up (a redirect's, which may echo the key).
+				// The resolver may hand one *DNSError to several lookups, so
+				// it gets a clean copy rather than a change in place.
+				clean := *de
+				clean.Name, clean.Server, clean.Err = c.text(de.Name), c.text(de.Server), c.text(de.Err)
+				op.Err = &clean
+			}
+		}
 		ue.Err = c.seal(ue.Err) // an already sealed cause comes back as it is
 		err = ue.Err
 	}

@@ -55,43 +55,73 @@ func call(c *wrapper.Client, op string, opts ...wrapper.CallOption) error {
 
 // A redirect to another host must not carry the credential; one to the same
 // host still does (the control that shows the server would have seen it).
+// Only a list follows redirects: a share gets the redirect as *APIError,
+// having sent one request.
 func TestRedirectCredentials(t *testing.T) {
-	for _, op := range []string{http.MethodGet, http.MethodPost} {
-		t.Run(op, func(t *testing.T) {
-			other, otherURL := serveLoopback(t, succeed)
-			otherURL = strings.Replace(otherURL, "127.0.0.1", "localhost", 1) // another host, same machine
-			first, base := serveLoopback(t, func(n int, w http.ResponseWriter, r *http.Request) {
-				switch {
-				case strings.HasPrefix(r.URL.Path, "/same/"):
-					http.Redirect(w, r, strings.TrimPrefix(r.URL.Path, "/same"), http.StatusTemporaryRedirect)
-				case n == 2: // the same-host hop
-					succeed(n, w, r)
-				default:
-					http.Redirect(w, r, otherURL+r.URL.Path, http.StatusTemporaryRedirect)
-				}
-			})
-			c := fmClient(t, base, nil, wrapper.WithoutRetries())
-			if err := call(c, op); err != nil {
-				t.Fatal(err)
-			}
-			if got := other.all(); len(got) != 1 || got[0].Auth != "" {
-				t.Fatalf("the other host saw %+v; want one request without Authorization", got)
-			} else if op == http.MethodPost && got[0].Body != fmShareReq {
-				t.Errorf("the 307 lost the body: %q", got[0].Body)
-			}
-			if got := first.all(); len(got) != 1 || got[0].Auth != "Bearer "+fmCanary {
-				t.Fatalf("the configured host saw %+v; want one request with the credential", got)
-			}
+	other, otherURL := serveLoopback(t, succeed)
+	otherURL = strings.Replace(otherURL, "127.0.0.1", "localhost", 1) // another host, same machine
+	first, base := serveLoopback(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/same/"):
+			http.Redirect(w, r, strings.TrimPrefix(r.URL.Path, "/same"), http.StatusTemporaryRedirect)
+		case n == 2: // the same-host hop
+			succeed(n, w, r)
+		default:
+			http.Redirect(w, r, otherURL+r.URL.Path, http.StatusTemporaryRedirect)
+		}
+	})
+	c := fmClient(t, base, nil, wrapper.WithoutRetries())
+	if err := call(c, http.MethodGet); err != nil {
+		t.Fatal(err)
+	}
+	if got := other.all(); len(got) != 1 || got[0].Auth != "" {
+		t.Fatalf("the other host saw %+v; want one request without Authorization", got)
+	}
+	if got := first.all(); len(got) != 1 || got[0].Auth != "Bearer "+fmCanary {
+		t.Fatalf("the configured host saw %+v; want one request with the credential", got)
+	}
 
-			// Control: a redirect within the configured host keeps the credential.
-			same := fmClient(t, base+"/same", nil, wrapper.WithoutRetries())
-			if err := call(same, op); err != nil {
-				t.Fatal(err)
-			}
-			if got := first.all(); len(got) != 3 || got[2].Auth != "Bearer "+fmCanary {
-				t.Errorf("same-host redirect: requests %+v; want the credential on the second hop", got)
-			}
-		})
+	// Control: a redirect within the configured host keeps the credential.
+	same := fmClient(t, base+"/same", nil, wrapper.WithoutRetries())
+	if err := call(same, http.MethodGet); err != nil {
+		t.Fatal(err)
+	}
+	if got := first.all(); len(got) != 3 || got[2].Auth != "Bearer "+fmCanary {
+		t.Errorf("same-host redirect: requests %+v; want the credential on the second hop", got)
+	}
+
+	// A share follows neither redirect, keyed or not, whatever the retries.
+	for _, client := range []*wrapper.Client{c, same, fmClient(t, base, nil), fmClient(t, base, nil, wrapper.WithoutIdempotencyKeys())} {
+		before := len(first.all())
+		err := call(client, http.MethodPost)
+		var apiErr *wrapper.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusTemporaryRedirect {
+			t.Errorf("share: err %v, want *APIError 307", err)
+		}
+		if n := len(first.all()) - before; n != 1 {
+			t.Errorf("share: the configured host saw %d requests, want 1", n)
+		}
+	}
+	if n := len(other.all()); n != 2 {
+		t.Errorf("the other host saw %d requests in all, want the two lists' 2", n)
+	}
+}
+
+// A client's own CheckRedirect still decides for a list.
+func TestCallerCheckRedirectAppliesToLists(t *testing.T) {
+	_, base := serveLoopback(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			http.Redirect(w, r, r.URL.Path, http.StatusFound)
+			return
+		}
+		succeed(n, w, r)
+	})
+	calls := 0
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { calls++; return http.ErrUseLastResponse }}
+	_, err := fmClient(t, base, hc, wrapper.WithoutRetries()).ListSharedConnections(context.Background(), fmParent)
+	var apiErr *wrapper.APIError
+	if calls != 1 || !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusFound {
+		t.Errorf("CheckRedirect called %d times, err %v; want once and the 302 as *APIError", calls, err)
 	}
 }
 

@@ -2,9 +2,12 @@ package wrapper_test
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +92,65 @@ func TestListSendsNoBody(t *testing.T) {
 	if len(s.te) != 0 || s.length != 0 || len(s.header) != 0 || s.body != 0 {
 		t.Errorf("GET went out with Transfer-Encoding %q, ContentLength %d, Content-Length %q, %d body bytes; want none",
 			s.te, s.length, s.header, s.body)
+	}
+}
+
+// A list element that is null is not a connection: the answer is broken,
+// never an empty Connection returned as success. {} is what the spec allows
+// (every field optional) and comes back as it is.
+func TestListNullElement(t *testing.T) {
+	for _, tc := range []struct {
+		body    string
+		wantErr bool
+		n       int
+	}{
+		{`{"data":[null]}`, true, 0},
+		{`{"data":[{"id":"0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c"}, null ]}`, true, 0},
+		{`{"data":[{}]}`, false, 1},
+		{`{"data":[]}`, false, 0},
+		{`{"data":[{"id":"0b8c1a2e-5d3f-4e6a-9b7c-1d2e3f4a5b6c"},{}]}`, false, 2},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, tc.body)
+		}))
+		list, err := newClient(t, srv.URL).ListSharedConnections(context.Background(), parentID)
+		srv.Close()
+		if tc.wantErr {
+			if !errors.Is(err, wrapper.ErrInvalidResponse) || list != nil {
+				t.Errorf("%s: %d copies, err %v; want ErrInvalidResponse", tc.body, len(list), err)
+			}
+			continue
+		}
+		if err != nil || len(list) != tc.n {
+			t.Errorf("%s: %d copies, err %v; want %d", tc.body, len(list), err, tc.n)
+		}
+	}
+}
+
+// A redirect to a host named after the key fails its lookup; the
+// *net.DNSError that errors.As finds names the host without the key.
+func TestDNSErrorNeverShowsTheKey(t *testing.T) {
+	const key = "canaryDNSkey4242"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+key+".invalid/x", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := wrapper.New(wrapper.WithBaseURL(srv.URL), wrapper.WithAPIKey(key), wrapper.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = c.ListSharedConnections(ctx, parentID)
+	var de *net.DNSError
+	if !errors.As(err, &de) {
+		t.Skipf("no DNS error here (err %v)", err)
+	}
+	if strings.Contains(de.Name+de.Server+de.Err+de.Error()+err.Error(), key) {
+		t.Errorf("DNS error shows the key: Name %q, Error %q; call error %q", de.Name, de.Error(), err)
+	}
+	if !strings.Contains(de.Name, ".invalid") {
+		t.Errorf("DNS error Name %q lost the rest of the host", de.Name)
 	}
 }
