@@ -22,6 +22,21 @@ import (
 // URL percent-escapes. So text is matched both as it is and with those
 // escapes undone, and every error leaves the client through seal.
 
+// Redact returns text with key replaced by "[redacted]" in every spelling
+// the client scrubs from its own errors and logs: as it is; escaped (JSON
+// and Go escapes, URL percent-escapes, up to three layers deep, which are
+// then undone in the text returned); and, as a deployment key travels in
+// HTTP Basic, the base64 of "key:". Text without the key comes back
+// unchanged. A key shorter than 6 characters is left alone: no real key is
+// that short, and replacing one would mangle unrelated text.
+//
+// The client applies this to everything it returns but data: use it on
+// output of your own that shows what a server sent, as the polyshare CLI
+// does with everything it prints.
+func Redact(text, key string) string {
+	return newCredentials("", key).text(text)
+}
+
 // redacted replaces the secret wherever it is found.
 const redacted = "[redacted]"
 
@@ -201,7 +216,7 @@ func (c *credentials) cleanURLErrors(err error) {
 		ue.URL = c.text(ue.URL)
 		var op *net.OpError
 		if errors.As(ue.Err, &op) {
-			if de, ok := op.Err.(*net.DNSError); ok {
+			if de, ok := op.Err.(*net.DNSError); ok { //nolint:errorlint // only the direct cause can be replaced by a copy
 				// The host looked up (a redirect's, which may echo the key).
 				// The resolver may hand one *DNSError to several lookups, so
 				// it gets a clean copy rather than a change in place.

@@ -154,3 +154,23 @@ func TestDNSErrorNeverShowsTheKey(t *testing.T) {
 		t.Errorf("DNS error Name %q lost the rest of the host", de.Name)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	const key = "sk-live-0123456789"
+	b64 := "c2stbGl2ZS0wMTIzNDU2Nzg5Og==" // base64("sk-live-0123456789:")
+	for _, tc := range []struct{ in, want string }{
+		{"no key here", "no key here"},
+		{"Bearer " + key + "!", "Bearer [redacted]!"},
+		{`{"e":"\u0073k-live-0123456789"}`, `{"e":"[redacted]"}`},
+		{"t=sk-live%2D0123456789", "t=[redacted]"},
+		{"Basic " + b64, "Basic [redacted]"},
+		{"Basic " + strings.TrimRight(b64, "="), "Basic [redacted]"},
+	} {
+		if got := wrapper.Redact(tc.in, key); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := wrapper.Redact("a k3y99 b", "k3y99"); got != "a k3y99 b" {
+		t.Errorf("a 5-character key was redacted: %q", got)
+	}
+}

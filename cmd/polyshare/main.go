@@ -73,6 +73,19 @@ func main() {
 
 // run is the whole CLI, testable without a process: it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	// Everything printed, on both streams, goes through the redactor.
+	keys := []string{getenv("POLYTOMIC_API_KEY"), getenv("POLYTOMIC_DEPLOYMENT_KEY")}
+	out, errw := newRedactingWriter(stdout, keys...), newRedactingWriter(stderr, keys...)
+	code := dispatch(ctx, args, getenv, out, errw)
+	if err := out.Flush(); err != nil && code == exitOK {
+		code = exitTransport
+	}
+	_ = errw.Flush() // nowhere left to report a failure to write an error
+	return code
+}
+
+// dispatch runs the command args name.
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -124,7 +137,7 @@ func runHelp(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	switch args[0] {
 	case commands[0], commands[1], commands[2], commands[3], commands[4]:
-		return run(ctx, []string{args[0], "--help"}, getenv, stdout, stderr)
+		return dispatch(ctx, []string{args[0], "--help"}, getenv, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "polyshare help: unknown command %q%s (run 'polyshare --help' for the commands)\n", safeText(args[0]), commandHint(args[0]))
 	return exitUsage
