@@ -373,12 +373,16 @@ func shareStaysPut(next func(*http.Request, []*http.Request) error) func(*http.R
 		if via[0].Method != http.MethodGet {
 			return http.ErrUseLastResponse
 		}
-		if next != nil {
-			return next(req, via)
+		var err error
+		switch {
+		case next != nil:
+			err = next(req, via)
+		case len(via) >= 10:
+			err = errors.New("stopped after 10 redirects")
 		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
+		if err != nil && !errors.Is(err, http.ErrUseLastResponse) {
+			return fmt.Errorf("%w: %w", ErrRedirect, err)
 		}
-		return nil
+		return err
 	}
 }

@@ -32,6 +32,12 @@ var (
 	ErrServer = errors.New("polyshare: server error (5xx)")
 )
 
+// ErrRedirect matches a list whose redirects were refused: after 10 hops,
+// or by the caller's http.Client CheckRedirect. The server answered, so such
+// a call is not retried. (A share follows no redirect at all: its 3xx is an
+// *APIError.)
+var ErrRedirect = errors.New("redirect refused")
+
 // APIError is the error for every non-2xx answer. Use errors.As to get it,
 // or errors.Is with ErrNotFound and the other sentinels.
 //

@@ -99,7 +99,7 @@ func retryableError(err error) bool {
 	var hostErr x509.HostnameError
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, ErrResponseTooLarge),
+		errors.Is(err, ErrResponseTooLarge), errors.Is(err, ErrRedirect),
 		errors.As(err, &certErr), errors.As(err, &unknownCA), errors.As(err, &hostErr):
 		return false
 	}

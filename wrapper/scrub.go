@@ -24,17 +24,36 @@ import (
 
 // Redact returns text with key replaced by "[redacted]" in every spelling
 // the client scrubs from its own errors and logs: as it is; escaped (JSON
-// and Go escapes, URL percent-escapes, up to three layers deep, which are
-// then undone in the text returned); and, as a deployment key travels in
-// HTTP Basic, the base64 of "key:". Text without the key comes back
-// unchanged. A key shorter than 6 characters is left alone: no real key is
-// that short, and replacing one would mangle unrelated text.
+// and Go escapes, URL percent-escapes, up to three layers deep); and, as a
+// deployment key travels in HTTP Basic, the base64 of "key:". Where the key
+// was found only escaped, the text comes back with those escapes undone, so
+// use Redact on raw values (a field of an answer, an error message) and
+// escape the result for display afterwards, never the other way round.
+// Text without the key comes back unchanged. A key shorter than 6
+// characters is left alone: no real key is that short, and replacing one
+// would mangle unrelated text.
 //
-// The client applies this to everything it returns but data: use it on
-// output of your own that shows what a server sent, as the polyshare CLI
-// does with everything it prints.
+// The client applies this to everything it returns but data; the polyshare
+// CLI applies it to the data it prints, with the keys in its environment.
 func Redact(text, key string) string {
 	return newCredentials("", key).text(text)
+}
+
+// RedactJSON returns the JSON document b with every string in it (object
+// keys included) passed through Redact, encoded again (compact, numbers as
+// they were); b comes back as it is when the key is not in it, and
+// scrubbed as text when it is not valid JSON.
+func RedactJSON(b []byte, key string) []byte {
+	return newCredentials("", key).body(b)
+}
+
+// RedactVerbatim replaces only the verbatim spellings of key in text (the
+// key itself and the base64 forms of "key:") and touches nothing else: for
+// output that is already escaped for display, which Redact's unescaping
+// would undo.
+func RedactVerbatim(text, key string) string {
+	out, _ := newCredentials("", key).replace(text)
+	return out
 }
 
 // redacted replaces the secret wherever it is found.

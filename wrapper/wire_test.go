@@ -2,12 +2,14 @@ package wrapper_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,5 +174,64 @@ func TestRedact(t *testing.T) {
 	}
 	if got := wrapper.Redact("a k3y99 b", "k3y99"); got != "a k3y99 b" {
 		t.Errorf("a 5-character key was redacted: %q", got)
+	}
+}
+
+// A list whose redirects are refused (10 hops, or the caller's
+// CheckRedirect) got an answer: ErrRedirect, not retried.
+func TestRefusedRedirectIsNotRetried(t *testing.T) {
+	var n int
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	refuse := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return errors.New("not here") }}
+	for _, tc := range []struct {
+		name  string
+		opts  []wrapper.Option
+		sends int
+		says  string
+	}{
+		{"10 hops", nil, 10, "stopped after 10 redirects"},
+		{"caller's CheckRedirect", []wrapper.Option{wrapper.WithHTTPClient(refuse)}, 1, "not here"},
+	} {
+		n = 0
+		c := newClient(t, srv.URL, append(tc.opts, wrapper.WithRetryWaits(time.Millisecond, time.Millisecond))...)
+		_, err := c.ListSharedConnections(context.Background(), parentID)
+		if !errors.Is(err, wrapper.ErrRedirect) || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: err %v, want ErrRedirect saying %q", tc.name, err, tc.says)
+		}
+		mu.Lock()
+		if n != tc.sends {
+			t.Errorf("%s: %d requests, want %d (one attempt)", tc.name, n, tc.sends)
+		}
+		mu.Unlock()
+	}
+}
+
+func TestRedactJSONAndVerbatim(t *testing.T) {
+	const key = "partner-test-key"
+	in := `{"a":"\u0070artner-test-key \u001b[31m","b":"x \"q\"\nline","n":12345678901234567890123,"partner-test-key":1}`
+	out := string(wrapper.RedactJSON([]byte(in), key))
+	var v map[string]any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("RedactJSON output is not JSON: %v: %s", err, out)
+	}
+	if strings.Contains(out, "artner-test-key") {
+		t.Errorf("key left in %s", out)
+	}
+	if v["a"] != "[redacted] \x1b[31m" || v["b"] != "x \"q\"\nline" || v["[redacted]"] != 1.0 || !strings.Contains(out, "12345678901234567890123") {
+		t.Errorf("RedactJSON = %s", out)
+	}
+	if got := string(wrapper.RedactJSON([]byte(`{"a":"b"}`), key)); got != `{"a":"b"}` {
+		t.Errorf("RedactJSON changed a document without the key: %s", got)
+	}
+	esc := `"\u0070artner-test-key \u001b" partner-test-key cGFydG5lci10ZXN0LWtleTo=`
+	if got, want := wrapper.RedactVerbatim(esc, key), `"\u0070artner-test-key \u001b" [redacted] [redacted]`; got != want {
+		t.Errorf("RedactVerbatim = %q, want %q", got, want)
 	}
 }

@@ -635,7 +635,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, wrapper.ErrInvalidArgument):
 		return exitUsage
-	case errors.As(err, &apiErr),
+	case errors.As(err, &apiErr), errors.Is(err, wrapper.ErrRedirect),
 		errors.Is(err, wrapper.ErrInvalidResponse), errors.Is(err, wrapper.ErrResponseTooLarge):
 		return exitAPI
 	default:
@@ -643,14 +643,20 @@ func exitCode(err error) int {
 	}
 }
 
-func printJSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
+// printJSON prints v as indented JSON: every string in it passed through
+// the redactor first, then what a terminal would act on escaped (jsonSafe).
+func printJSON(w io.Writer, v any, ks keys) error {
+	b, err := json.Marshal(v)
+	if err != nil {
 		return err
 	}
-	_, err := w.Write(jsonSafe(buf.Bytes()))
+	b = ks.json(b)
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err = w.Write(jsonSafe(buf.Bytes()))
 	return err
 }
 
@@ -658,7 +664,7 @@ func printJSON(w io.Writer, v any) error {
 // the new copy.
 func printShare(w io.Writer, format string, id, parent, child uuid.UUID) error {
 	if format == outputJSON {
-		return printJSON(w, generated.SharedConnectionEnvelope{Data: generated.SharedConnectionRef{Id: id}})
+		return printJSON(w, generated.SharedConnectionEnvelope{Data: generated.SharedConnectionRef{Id: id}}, nil)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tPARENT\tORGANIZATION")
@@ -668,9 +674,12 @@ func printShare(w io.Writer, format string, id, parent, child uuid.UUID) error {
 
 // printList prints the result of list: the API's answer, or a table with
 // one shared copy a line, oldest first.
-func printList(w io.Writer, format string, list []wrapper.Connection) error {
+// printList prints the copies a list returned, as the API's JSON or as a
+// table. Their text is the server's: it goes through the redactor (ks)
+// before it is escaped for the terminal.
+func printList(w io.Writer, format string, list []wrapper.Connection, ks keys) error {
 	if format == outputJSON {
-		return printJSON(w, generated.ConnectionListEnvelope{Data: list})
+		return printJSON(w, generated.ConnectionListEnvelope{Data: list}, ks)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tORGANIZATION\tTYPE\tSTATUS\tCREATED")
@@ -681,21 +690,22 @@ func printList(w io.Writer, format string, list []wrapper.Connection) error {
 		}
 		typ := "-"
 		if c.Type != nil && c.Type.Id != nil {
-			typ = safeText(*c.Type.Id)
+			typ = safeText(ks.text(*c.Type.Id))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n",
-			orDash(c.Id), orDash(c.Name), orDash(c.OrganizationId), typ, orDash(c.Status), created)
+			orDash(c.Id, ks), orDash(c.Name, ks), orDash(c.OrganizationId, ks), typ, orDash(c.Status, ks), created)
 	}
 	return tw.Flush()
 }
 
-// orDash formats *p for a table cell, escaped by safeText since it comes
-// from the server, or "-" for a field the answer left out.
-func orDash[T any](p *T) string {
+// orDash formats *p for a table cell, redacted and then escaped by
+// safeText since it comes from the server, or "-" for a field the answer
+// left out.
+func orDash[T any](p *T, ks keys) string {
 	if p == nil {
 		return "-"
 	}
-	return safeText(fmt.Sprint(*p))
+	return safeText(ks.text(fmt.Sprint(*p)))
 }
 
 // outputError reports a result that could not be written to stdout (a
@@ -805,7 +815,7 @@ Example:
 	if err != nil {
 		return callError(stderr, "list", af.url, err)
 	}
-	if err := printList(stdout, *output, list); err != nil {
+	if err := printList(stdout, *output, list, envKeys(getenv)); err != nil {
 		return outputError(stderr, "list", fmt.Sprintf("listed %d shared copies", len(list)), err)
 	}
 	return exitOK

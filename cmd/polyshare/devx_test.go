@@ -3,8 +3,11 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -490,5 +493,25 @@ func TestHelpFlagList(t *testing.T) {
 		if strings.Contains(out, unwanted) {
 			t.Errorf("share --help shows %q:\n%s", unwanted, out)
 		}
+	}
+}
+
+// A list that redirects in a loop got an answer: exit 1, one attempt of 10
+// hops, not three.
+func TestRedirectLoopExitsOne(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	code, out, errOut := runCLI(t, map[string]string{"POLYTOMIC_API_KEY": secret}, "list", "--url", srv.URL, "--parent", parent)
+	mu.Lock()
+	defer mu.Unlock()
+	if code != exitAPI || out != "" || !strings.Contains(errOut, "stopped after 10 redirects") || n != 10 {
+		t.Errorf("exit %d after %d requests, stdout %q, stderr %q; want exit 1 after 10", code, n, out, errOut)
 	}
 }

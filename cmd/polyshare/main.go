@@ -74,8 +74,8 @@ func main() {
 // run is the whole CLI, testable without a process: it returns the exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	// Everything printed, on both streams, goes through the redactor.
-	keys := []string{getenv("POLYTOMIC_API_KEY"), getenv("POLYTOMIC_DEPLOYMENT_KEY")}
-	out, errw := newRedactingWriter(stdout, keys...), newRedactingWriter(stderr, keys...)
+	ks := envKeys(getenv)
+	out, errw := newRedactingWriter(stdout, ks), newRedactingWriter(stderr, ks)
 	code := dispatch(ctx, args, getenv, out, errw)
 	if err := out.Flush(); err != nil && code == exitOK {
 		code = exitTransport

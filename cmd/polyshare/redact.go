@@ -11,32 +11,58 @@ import (
 	"github.com/polyshare/polyshare/wrapper"
 )
 
-// redactingWriter passes what the CLI prints through wrapper.Redact for the
-// keys in the environment, a line at a time, so that no key reaches the
-// terminal, whatever put it there: a server echoing it in an answer the CLI
-// prints, or the key pasted where an argument goes. Lines are whole when
-// redacted, so a key is never split across two writes. It is safe for
-// concurrent use (serve's access log writes from request goroutines).
+// keys are the credentials in the CLI's environment, which nothing it
+// prints may show. Text from a server is redacted before it is escaped for
+// the terminal (wrapper.Redact undoes the escapes it finds the key behind);
+// everything printed then passes a redactingWriter, which replaces only
+// verbatim spellings, so it cannot undo the escaping.
+type keys []string
+
+// envKeys are the keys set in the environment.
+func envKeys(getenv func(string) string) keys {
+	var ks keys
+	for _, v := range []string{"POLYTOMIC_API_KEY", "POLYTOMIC_DEPLOYMENT_KEY"} {
+		if k := getenv(v); k != "" {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// text is s without the keys, in any spelling (see wrapper.Redact).
+func (ks keys) text(s string) string {
+	for _, k := range ks {
+		s = wrapper.Redact(s, k)
+	}
+	return s
+}
+
+// json is the JSON document b with every string in it redacted.
+func (ks keys) json(b []byte) []byte {
+	for _, k := range ks {
+		b = wrapper.RedactJSON(b, k)
+	}
+	return b
+}
+
+// redactingWriter replaces, a line at a time, every verbatim spelling of the
+// keys in what the CLI prints: the last guard, for a key pasted where an
+// argument goes or any other path to the output. It changes nothing else,
+// so escaped output stays escaped; lines are whole when redacted, so a key
+// is never split across two writes. It is safe for concurrent use (serve's
+// access log writes from request goroutines).
 type redactingWriter struct {
 	mu   sync.Mutex
 	w    io.Writer
-	keys []string
+	keys keys
 	buf  []byte
 }
 
 // maxPending bounds what waits for a newline before it is written anyway.
 const maxPending = 64 << 10
 
-// newRedactingWriter wraps w; keys that are empty are ignored. Without a
-// key it still buffers by line, which changes nothing a reader can see.
-func newRedactingWriter(w io.Writer, keys ...string) *redactingWriter {
-	r := &redactingWriter{w: w}
-	for _, k := range keys {
-		if k != "" {
-			r.keys = append(r.keys, k)
-		}
-	}
-	return r
+func newRedactingWriter(w io.Writer, ks keys) *redactingWriter {
+	return &redactingWriter{w: w, keys: ks}
 }
 
 func (r *redactingWriter) Write(p []byte) (int, error) {
@@ -77,7 +103,7 @@ func (r *redactingWriter) emit(b []byte) error {
 	}
 	s := string(b)
 	for _, k := range r.keys {
-		s = wrapper.Redact(s, k)
+		s = wrapper.RedactVerbatim(s, k)
 	}
 	_, err := io.WriteString(r.w, s)
 	return err
