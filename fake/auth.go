@@ -17,8 +17,18 @@ var SupportedVersions = []string{"2025-09-18", "2024-02-08", "2023-04-25", "2022
 type principal struct {
 	kind KeyKind // empty in lenient mode: any credential may do anything
 	org  uuid.UUID
-	// scope separates idempotency keys of different credentials.
-	scope string
+	// scheme ("bearer", "basic"; lenient mode only) and secret separate
+	// the idempotency keys of different credentials; see scope.
+	scheme, secret string
+}
+
+// scope is the principal's idempotency-key namespace. It is built only for
+// a request that carries a key, not on every request.
+func (p principal) scope() string {
+	if p.scheme == "" {
+		return p.secret // strict mode: a declared key is one credential
+	}
+	return p.scheme + ":" + p.secret
 }
 
 // mayShare reports whether the principal may create shared connections.
@@ -49,13 +59,13 @@ func (s *Server) authenticate(r *http.Request) (*principal, bool) {
 		return nil, false
 	}
 	if !s.strict {
-		return &principal{scope: c.scheme + ":" + c.secret}, true
+		return &principal{scheme: c.scheme, secret: c.secret}, true
 	}
 	k, ok := s.keys[c.secret]
 	if !ok || (k.Kind == DeploymentKey) != (c.scheme == "basic") {
 		return nil, false
 	}
-	return &principal{kind: k.Kind, org: k.OrganizationID, scope: c.secret}, true
+	return &principal{kind: k.Kind, org: k.OrganizationID, secret: c.secret}, true
 }
 
 // versionSupported reports whether strict mode serves version v.

@@ -155,7 +155,7 @@ func (s *Server) idempotency(f generated.StrictHandlerFunc, operationID string) 
 				sr.hasName, sr.name = true, *req.Body.Name
 			}
 		}
-		key := principalFrom(ctx).scope + "\x00" + *req.Params.IdempotencyKey
+		key := principalFrom(ctx).scope() + "\x00" + *req.Params.IdempotencyKey
 		version := req.Params.XPolytomicVersion
 		state, prev := s.idem.begin(key, sr)
 		switch state {

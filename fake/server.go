@@ -435,10 +435,16 @@ type sharedCopy struct {
 	name     string
 	connType string
 	created  time.Time
+	// parentNamed: the copy has the name of its lenient-mode parent, built
+	// when listing rather than stored with every share.
+	parentNamed bool
 }
 
 func (c sharedCopy) connection(parent uuid.UUID) generated.Connection {
 	status, saved := "healthy", true
+	if c.parentNamed {
+		c.name = parentName(parent)
+	}
 	conn := generated.Connection{
 		Id:                 &c.id,
 		Name:               &c.name,
@@ -490,8 +496,8 @@ func (s *Server) CreateSharedConnection(ctx context.Context, req generated.Creat
 	}
 	parent := req.ParentConnectionId
 	child := req.Body.ChildOrganizationId
-	name := parentName(parent)
-	var connType string
+	var name, connType string
+	parentNamed := !s.strict // unless the body names the copy
 	if s.strict {
 		p := principalFrom(ctx)
 		if !p.mayShare() {
@@ -524,9 +530,9 @@ func (s *Server) CreateSharedConnection(ctx context.Context, req generated.Creat
 		name, connType = pc.Name, pc.Type
 	}
 	if req.Body.Name != nil {
-		name = *req.Body.Name
+		name, parentNamed = *req.Body.Name, false
 	}
-	c := sharedCopy{org: child, name: name, connType: connType, created: s.now().UTC().Truncate(time.Second)}
+	c := sharedCopy{org: child, name: name, connType: connType, created: s.now().UTC().Truncate(time.Second), parentNamed: parentNamed}
 	s.mu.Lock()
 	id, err := uuid.NewRandomFromReader(s.ids)
 	if err == nil {

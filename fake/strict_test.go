@@ -266,3 +266,18 @@ func TestConfigFiles(t *testing.T) {
 		t.Error("an empty config file was accepted")
 	}
 }
+
+// In lenient mode a copy without a name takes its parent's; one named ""
+// keeps "".
+func TestLenientNames(t *testing.T) {
+	s := newServer(t)
+	for _, body := range []string{shareBody(tChild), `{"child_organization_id":"` + tChild + `","name":""}`, `{"child_organization_id":"` + tChild + `","name":"Mine"}`} {
+		if r := call(t, s, "POST", sharePath(tParent), body, bearer("k")...); r.status != 200 {
+			t.Fatalf("%s: %d %s", body, r.status, r.body)
+		}
+	}
+	l := call(t, s, "GET", sharedPath(tParent), "", bearer("k")...).list()
+	if len(l) != 3 || l[0]["name"] != "Connection "+tParent || l[1]["name"] != "" || l[2]["name"] != "Mine" {
+		t.Errorf("names: %v %v %v", l[0]["name"], l[1]["name"], l[2]["name"])
+	}
+}
