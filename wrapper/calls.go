@@ -134,6 +134,9 @@ func (c *Client) callConfig(op string, opts []CallOption) (callConfig, []generat
 // on every attempt, so a retry can never create a second copy. Without a key
 // (WithoutIdempotencyKey, WithoutIdempotencyKeys) the call is never retried.
 //
+// A share follows no redirect: a 3xx answer is returned as the *APIError it
+// is, so a redirect can neither send the share again nor turn it into a GET.
+//
 // A non-2xx answer is returned as *APIError; a 2xx answer without a usable
 // id as an error wrapping ErrInvalidResponse.
 func (c *Client) CreateSharedConnection(ctx context.Context, parent, child uuid.UUID, opts ...CallOption) (uuid.UUID, error) {
